@@ -1,0 +1,66 @@
+//! What the poller says, and what it can be told.
+
+use std::time::Duration;
+
+use crate::entry::{Entry, Rejected};
+use crate::timestamp::UnixNanos;
+
+/// A message from the poller to whoever consumes the stream.
+#[derive(Debug, Clone)]
+pub enum PollEvent {
+    /// New entries, in ascending id order, each delivered once.
+    Entries(Vec<Entry>),
+    /// Entries the API sent that could not be parsed.
+    Rejected(Vec<Rejected>),
+    /// The poller's state changed.
+    Status(PollStatus),
+    /// The poller stopped for good (for example, the token was rejected).
+    Stopped { reason: Option<String> },
+}
+
+/// Where the connection stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConnState {
+    #[default]
+    Connecting,
+    /// Caught up with the newest entry, polling at the idle interval.
+    Live,
+    /// Draining a backlog as fast as the budget allows.
+    CatchingUp,
+    /// Waiting after a failure before trying again.
+    Retrying {
+        attempt: u32,
+    },
+    Paused,
+    /// Cannot go on without the user (401, 403).
+    Failed,
+}
+
+/// Everything the status bar and `tail`'s stderr show about the poller.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollStatus {
+    pub state: ConnState,
+    /// Wall-clock time of the last successful request.
+    pub last_ok: Option<UnixNanos>,
+    /// How far the newest delivered entry is behind the newest known entry (None when unknown).
+    pub lag: Option<Duration>,
+    pub requests_last_minute: u32,
+    pub budget_per_minute: u32,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub last_error: Option<String>,
+    pub received: u64,
+    pub rejected: u64,
+    /// The tool's own `api:audit_log_fetch` entries hidden so far.
+    pub self_hidden: u64,
+}
+
+/// What the poller can be told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollControl {
+    Pause,
+    Resume,
+    /// A new idle interval.
+    SetInterval(Duration),
+    Stop,
+}
