@@ -1,7 +1,10 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
 pub mod cli;
+pub mod commands;
 pub mod entry;
+pub mod export;
+pub mod logging;
 pub mod poller;
 pub mod sanitize;
 pub mod timespec;

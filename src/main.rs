@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use auditui::cli::{Cli, Command};
+use auditui::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -13,14 +14,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async move {
-        match cli.command {
-            None => Err(anyhow::anyhow!("the live TUI is not built yet")),
-            Some(Command::Demo(_)) => Err(anyhow::anyhow!("demo is not built yet")),
-            Some(Command::Simulate(_)) => Err(anyhow::anyhow!("simulate is not built yet")),
-            Some(Command::Tail(_)) => Err(anyhow::anyhow!("tail is not built yet")),
-            Some(Command::Query(_)) => Err(anyhow::anyhow!("query is not built yet")),
-            Some(Command::Doctor) => Err(anyhow::anyhow!("doctor is not built yet")),
+    let result = runtime.block_on(async {
+        match &cli.command {
+            None => commands::live::run(&cli).await,
+            Some(Command::Demo(args)) => commands::demo::run(&cli, args).await,
+            Some(Command::Simulate(args)) => commands::simulate::run(&cli, args).await,
+            Some(Command::Tail(args)) => commands::tail::run(&cli, args).await,
+            Some(Command::Query(args)) => commands::query::run(&cli, args).await,
+            Some(Command::Doctor) => commands::doctor::run(&cli).await,
         }
     });
     match result {

@@ -1,0 +1,9 @@
+//! `auditui live`.
+
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+
+pub async fn run(_cli: &Cli) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`live` is not built yet")
+}
