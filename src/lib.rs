@@ -1,7 +1,9 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
 pub mod cli;
+pub mod client;
 pub mod commands;
+pub mod config;
 pub mod entry;
 pub mod export;
 pub mod logging;
