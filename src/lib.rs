@@ -9,5 +9,6 @@ pub mod export;
 pub mod logging;
 pub mod poller;
 pub mod sanitize;
+pub mod simulator;
 pub mod timespec;
 pub mod timestamp;
