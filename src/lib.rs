@@ -6,6 +6,8 @@ pub mod entry;
 pub mod export;
 pub mod logging;
 pub mod poller;
+pub mod query;
 pub mod sanitize;
+pub mod store;
 pub mod timespec;
 pub mod timestamp;
