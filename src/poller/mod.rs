@@ -9,6 +9,7 @@ mod driver_tests;
 mod messages;
 pub mod schedule;
 pub mod source;
+pub mod state_file;
 pub mod stream;
 
 use std::fmt;
