@@ -15,8 +15,8 @@ use crate::entry::{Entry, Rejected};
 use crate::export::{write_csv_header, write_csv_row, write_json_line};
 use crate::poller::state_file::{self, SavedPosition};
 use crate::poller::{
-    self, ConnState, PollControl, PollEvent, PollStatus, PollerConfig, Start, identify_self,
-    session_agent,
+    self, ConnState, PollControl, PollEvent, PollStatus, PollerConfig, Start,
+    identify_self_resuming, session_agent,
 };
 use crate::query::{Fields, Matcher, Query};
 use crate::sanitize::clean_truncated;
@@ -29,24 +29,19 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
     // Installed before the first request, so a stop is always a clean one.
     let stop = stop_requested(plan.run_for).context("cannot watch for Ctrl-C")?;
     let connection = config::resolve(&cli.api)?;
-    let agent = session_agent();
     let client = Client::new(ClientOptions {
-        user_agent: Some(agent.clone()),
+        user_agent: Some(plan.agent.clone()),
         ..ClientOptions::from_connection(&connection)
     })?;
     let watch = &args.watch;
-    let mut config = PollerConfig::new(plan.start);
-    config.self_filter = identify_self(&client, agent).await;
+    let mut config = PollerConfig::new(plan.start.clone());
+    config.self_filter =
+        identify_self_resuming(&client, plan.agent.clone(), plan.earlier_agent.clone()).await;
     config.log_type = watch.log_type.clone();
     config.budget_per_minute = watch.budget;
     config.interval = plan.interval;
     config.show_self = watch.show_self;
-    let output = Output::new(
-        BufWriter::new(io::stdout().lock()),
-        args,
-        plan.resumed,
-        plan.filter.as_ref(),
-    )?;
+    let output = Output::new(BufWriter::new(io::stdout().lock()), args, &plan)?;
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }
@@ -92,6 +87,10 @@ struct Plan {
     /// The position saved by an earlier run, when resuming.
     resumed: bool,
     filter: Option<Query>,
+    /// This session's User-Agent, unique to it.
+    agent: String,
+    /// The User-Agent of the run whose saved position this one resumes.
+    earlier_agent: Option<String>,
 }
 
 fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
@@ -142,6 +141,8 @@ fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
         run_for,
         resumed: saved.is_some(),
         filter,
+        agent: session_agent(),
+        earlier_agent: saved.and_then(|s| s.agent),
     })
 }
 
@@ -171,29 +172,27 @@ struct Output<'q, W: Write> {
     max: Option<u64>,
     state: Option<PathBuf>,
     log_type: Option<String>,
+    /// Saved with the position, so that the run resuming it knows this one's fetches.
+    agent: String,
     written: u64,
     last: Option<PollStatus>,
 }
 
 impl<'q, W: Write> Output<'q, W> {
-    fn new(
-        out: W,
-        args: &TailArgs,
-        resumed: bool,
-        filter: Option<&'q Query>,
-    ) -> io::Result<Output<'q, W>> {
+    fn new(out: W, args: &TailArgs, plan: &'q Plan) -> io::Result<Output<'q, W>> {
         let mut output = Output {
             out,
-            filter: filter.map(Matcher::new),
+            filter: plan.filter.as_ref().map(Matcher::new),
             format: args.format,
             max: args.max,
             state: args.state.clone(),
             log_type: args.watch.log_type.clone(),
+            agent: plan.agent.clone(),
             written: 0,
             last: None,
         };
         // A resumed run appends to what the last one wrote: one header only.
-        if output.format == TailFormat::Csv && !resumed {
+        if output.format == TailFormat::Csv && !plan.resumed {
             write_csv_header(&mut output.out)?;
             output.out.flush()?;
         }
@@ -253,6 +252,7 @@ impl<'q, W: Write> Output<'q, W> {
             let position = SavedPosition {
                 cursor,
                 log_type: self.log_type.clone(),
+                agent: Some(self.agent.clone()),
             };
             state_file::save(path, &position)?;
         }
@@ -424,11 +424,17 @@ mod tests {
         let saved = SavedPosition {
             cursor: Uuid::from_u128(77),
             log_type: None,
+            agent: Some("auditui/0.1 (session 77)".into()),
         };
         state_file::save(&state, &saved).unwrap();
         let resumed = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
         assert_eq!(resumed.start, Start::After(Uuid::from_u128(77)));
         assert!(resumed.resumed);
+        assert_eq!(
+            resumed.earlier_agent.as_deref(),
+            Some("auditui/0.1 (session 77)")
+        );
+        assert_ne!(resumed.agent, "auditui/0.1 (session 77)");
     }
 
     #[test]
@@ -440,6 +446,7 @@ mod tests {
             &SavedPosition {
                 cursor: Uuid::from_u128(1),
                 log_type: Some("auth:login".into()),
+                agent: None,
             },
         )
         .unwrap();
@@ -464,7 +471,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--state", state.to_str().unwrap()]);
-        let mut output = Output::new(Vec::new(), &args, false, None).unwrap();
+        let p = plan(&args).unwrap();
+        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
         let mut err = Vec::new();
         let batch = vec![entry(1), entry(2)];
         let flow = output
@@ -480,6 +488,12 @@ mod tests {
         );
         let saved = || state_file::load(&state).unwrap().unwrap().cursor;
         assert_eq!(saved(), Uuid::from_u128(2));
+        let agent = state_file::load(&state).unwrap().unwrap().agent;
+        assert_eq!(
+            agent,
+            Some(p.agent.clone()),
+            "the next run will know this one's fetches"
+        );
         output
             .take(PollEvent::Position(Uuid::from_u128(5)), &mut err)
             .unwrap();
@@ -491,7 +505,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--max", "3", "--state", state.to_str().unwrap()]);
-        let mut output = Output::new(Vec::new(), &args, false, None).unwrap();
+        let p = plan(&args).unwrap();
+        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
         let mut err = Vec::new();
         let first = output
             .take(PollEvent::Entries(vec![entry(1), entry(2)]), &mut err)
@@ -514,8 +529,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--state", state.to_str().unwrap(), "--filter", "user:bob"]);
-        let plan = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, false, plan.filter.as_ref()).unwrap();
+        let p = plan(&args).unwrap();
+        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
         let by = |n: u128, user: &str| {
             Entry::parse(&format!(
                 r#"{{"id":"{}","timestamp":"2025-02-11T16:08:44","type":"auth:login","user":"{user}"}}"#,
@@ -536,21 +551,27 @@ mod tests {
     #[test]
     fn csv_has_one_header_unless_resuming() {
         let args = tail_args(&["--format", "csv"]);
-        let mut fresh = Output::new(Vec::new(), &args, false, None).unwrap();
+        let p = plan(&args).unwrap();
+        let mut fresh = Output::new(Vec::new(), &args, &p).unwrap();
         fresh
             .take(PollEvent::Entries(vec![entry(1)]), &mut Vec::new())
             .unwrap();
         let fresh = lines(&fresh.out);
         assert_eq!(fresh[0], crate::export::CSV_HEADER);
         assert_eq!(fresh.len(), 2);
-        let resumed = Output::new(Vec::new(), &args, true, None).unwrap();
+        let p = Plan {
+            resumed: true,
+            ..plan(&args).unwrap()
+        };
+        let resumed = Output::new(Vec::new(), &args, &p).unwrap();
         assert!(resumed.out.is_empty());
     }
 
     #[test]
     fn rejected_entries_and_state_changes_reach_stderr_sanitized() {
         let args = tail_args(&[]);
-        let mut output = Output::new(Vec::new(), &args, false, None).unwrap();
+        let p = plan(&args).unwrap();
+        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
         let mut err = Vec::new();
         let rejected = Rejected {
             id: Some(Uuid::from_u128(9)),
@@ -587,7 +608,8 @@ mod tests {
     #[test]
     fn a_failed_poller_stops_with_its_reason() {
         let args = tail_args(&[]);
-        let mut output = Output::new(Vec::new(), &args, false, None).unwrap();
+        let p = plan(&args).unwrap();
+        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
         let flow = output
             .take(
                 PollEvent::Stopped {

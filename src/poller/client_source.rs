@@ -62,6 +62,16 @@ pub fn session_agent() -> String {
 /// The filter for this session's own fetches: its agent, and the service user behind the token when
 /// `whoami` names one (for an API that does not record the agent).
 pub async fn identify_self(client: &Client, agent: String) -> SelfFilter {
+    identify_self_resuming(client, agent, None).await
+}
+
+/// As [`identify_self`], also owning the fetches of the earlier run (its agent) that saved the position
+/// this session resumes: its last requests are logged after the position it saved.
+pub async fn identify_self_resuming(
+    client: &Client,
+    agent: String,
+    earlier: Option<String>,
+) -> SelfFilter {
     let user = match client.whoami().await {
         Ok(fields) => ["email", "user", "username", "user_email"]
             .iter()
@@ -72,7 +82,7 @@ pub async fn identify_self(client: &Client, agent: String) -> SelfFilter {
         }
     };
     SelfFilter {
-        agent: Some(agent),
+        agents: std::iter::once(agent).chain(earlier).collect(),
         user,
     }
 }

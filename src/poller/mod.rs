@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-pub use client_source::{client_backoff, identify_self, session_agent};
+pub use client_source::{client_backoff, identify_self, identify_self_resuming, session_agent};
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus};
 pub use schedule::BackoffPolicy;
 pub use source::{AuditSource, Fault, SourceError};

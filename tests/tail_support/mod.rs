@@ -173,3 +173,24 @@ pub fn busiest_minute(times: &[Instant]) -> usize {
 pub fn state_path(dir: &Path) -> String {
     dir.join("tail.state").to_str().unwrap().to_owned()
 }
+
+/// Asserts that `delivered` is exactly `truth`, saying how it differs when it is not.
+pub fn assert_same_stream(delivered: &[Uuid], truth: &[Uuid]) {
+    let seen: HashSet<&Uuid> = delivered.iter().collect();
+    let wanted: HashSet<&Uuid> = truth.iter().collect();
+    let missing: Vec<&Uuid> = truth.iter().filter(|id| !seen.contains(id)).collect();
+    let extra: Vec<&Uuid> = delivered.iter().filter(|id| !wanted.contains(id)).collect();
+    let repeated = delivered.len() - seen.len();
+    let disordered = delivered.windows(2).filter(|w| w[0] >= w[1]).count();
+    assert!(
+        missing.is_empty() && extra.is_empty() && repeated == 0 && disordered == 0,
+        "delivered {} of {} entries: {} missing (first {:?}), {} not generated (first {:?}), \
+         {repeated} repeated, {disordered} out of order",
+        delivered.len(),
+        truth.len(),
+        missing.len(),
+        missing.iter().take(3).collect::<Vec<_>>(),
+        extra.len(),
+        extra.iter().take(3).collect::<Vec<_>>(),
+    );
+}
