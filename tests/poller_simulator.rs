@@ -167,3 +167,52 @@ async fn show_self_delivers_this_sessions_fetches_and_others_stay_visible() {
         "none of its own fetches"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
+    // The organisation's limit is tighter than this poller's budget (another integration uses the
+    // rest): 429s with Retry-After are waited out, and every entry still arrives once, in order.
+    let sim = simulator::start(
+        SimConfig {
+            events_per_sec: 0.0,
+            rate_limit_per_min: 4,
+            rate_window: Duration::from_secs(2),
+            history: Duration::from_secs(0),
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    // Only the entries emitted here: the storyline's live events stay out.
+    sim.pause_activity();
+    sim.emit(1);
+    let agent = session_agent();
+    let client = client(&sim, &agent);
+    let mut config = PollerConfig::new(Start::Earliest);
+    config.self_filter = identify_self(&client, agent).await;
+    config.budget_per_minute = 600;
+    config.interval = Duration::from_millis(100);
+    config.page_size = 100;
+    let (mut events, _control) = poller::spawn(client, config);
+    let mut seen = Seen::default();
+    read_until(&mut events, &mut seen, |s| !s.entries.is_empty()).await;
+    sim.emit(2000);
+    let truth = sim.ground_truth();
+    let last = *truth.last().unwrap();
+    read_until(&mut events, &mut seen, |s| {
+        s.entries.iter().any(|(id, ..)| *id == last)
+    })
+    .await;
+    let delivered: Vec<Uuid> = seen.entries.iter().map(|(id, ..)| *id).collect();
+    assert!(
+        delivered == truth,
+        "{} delivered, {} generated",
+        delivered.len(),
+        truth.len()
+    );
+    assert!(seen.status.rate_limited > 0, "{:?}", seen.status);
+    // Every 429 counted (the server may have answered more since the last status read).
+    let limited = sim.requests().iter().filter(|r| r.status == 429).count() as u64;
+    assert!(seen.status.rate_limited <= limited);
+}
