@@ -1,0 +1,4 @@
+//! The application: its state, the actions that change it, the keys that name them, and the loop.
+
+pub mod editor;
+pub mod keymap;

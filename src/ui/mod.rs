@@ -1,0 +1,11 @@
+//! Drawing: pure functions of the state, one file per pane.
+
+pub mod activity;
+pub mod detail;
+pub mod error_screen;
+pub mod filter_bar;
+pub mod help;
+pub mod log_pane;
+pub mod status_bar;
+pub mod theme;
+pub mod time;
