@@ -1,6 +1,7 @@
 //! The detail view: every field of one entry, `data` as pretty JSON, times in UTC and local, the id's
 //! embedded time; long values wrapped, the whole scrollable, one field selectable for copying.
 
+use chrono::{DateTime, FixedOffset};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -38,7 +39,9 @@ pub struct DetailDoc {
 const LABEL_WIDTH: usize = 12;
 
 impl DetailDoc {
-    pub fn build(row: &Row<'_>) -> DetailDoc {
+    /// Lays out an entry; `local` is the local zone's offset (injected, so tests do not depend on the
+    /// machine's zone).
+    pub fn build(row: &Row<'_>, local: FixedOffset) -> DetailDoc {
         let mut doc = DetailDoc {
             fields: Vec::new(),
             lines: Vec::new(),
@@ -50,7 +53,7 @@ impl DetailDoc {
                 let nanos = ms.saturating_mul(1_000_000);
                 let skew = (row.ts - nanos) / 1_000_000;
                 format!(
-                    "{} UTC (timestamp {}{} ms from it)",
+                    "{} UTC · timestamp {}{} ms",
                     Zone::Utc.format(nanos, "%Y-%m-%d %H:%M:%S%.3f"),
                     if skew >= 0 { "+" } else { "" },
                     skew
@@ -65,9 +68,10 @@ impl DetailDoc {
             &utc,
             &Zone::Utc.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f UTC"),
         );
+        let local_time = DateTime::from_timestamp_nanos(row.ts).with_timezone(&local);
         doc.info(
             "local",
-            &Zone::Local.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f %:z"),
+            &local_time.format("%Y-%m-%d %H:%M:%S%.6f %:z").to_string(),
         );
         doc.field("type", row.kind, row.kind);
         doc.field("user", row.user, row.user);
@@ -279,7 +283,7 @@ mod tests {
     #[test]
     fn every_field_and_each_data_key_can_be_copied() {
         let entry = Entry::parse(ENTRY).unwrap();
-        let doc = DetailDoc::build(&entry.row());
+        let doc = DetailDoc::build(&entry.row(), FixedOffset::east_opt(3600).unwrap());
         let names: Vec<_> = doc.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
@@ -320,7 +324,7 @@ mod tests {
     #[test]
     fn shown_text_is_clean_and_wrapped_to_the_width() {
         let entry = Entry::parse(ENTRY).unwrap();
-        let doc = DetailDoc::build(&entry.row());
+        let doc = DetailDoc::build(&entry.row(), FixedOffset::east_opt(3600).unwrap());
         for (line, _) in doc.wrapped(30) {
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
             assert!(!text.contains('\u{1b}'), "{text:?}");

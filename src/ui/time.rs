@@ -36,6 +36,15 @@ impl Zone {
     }
 }
 
+/// The offset of the machine's local zone at `ts`.
+pub fn local_offset(ts: UnixNanos) -> chrono::FixedOffset {
+    use chrono::Offset;
+    DateTime::<Utc>::from_timestamp_nanos(ts)
+        .with_timezone(&Local)
+        .offset()
+        .fix()
+}
+
 /// "3s", "4m", "2h", "5d": how long ago, for the status bar.
 pub fn ago(now: UnixNanos, then: UnixNanos) -> String {
     let secs = (now - then).max(0) / 1_000_000_000;
