@@ -1,9 +1,39 @@
-//! `auditui simulate`.
+//! `auditui simulate`: serve the simulator on loopback until Ctrl-C.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, SimulateArgs};
+use anyhow::Context;
 
-pub async fn run(_cli: &Cli, _args: &SimulateArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`simulate` is not built yet")
+use crate::cli::{Cli, SimulateArgs};
+use crate::simulator::{self, SimConfig};
+
+pub async fn run(cli: &Cli, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    crate::logging::init(cli.log_file.as_deref());
+    let config =
+        SimConfig::from_knobs(&args.sim, args.accept_token.clone()).map_err(anyhow::Error::msg)?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let handle = simulator::start(config, addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (try another --port, or 0 for any)"))?;
+    let base = handle.base_url();
+    // The simulator's token guards nothing: printing it is how the user learns it.
+    let token = &args.accept_token;
+    println!("Simulated Harvey Audit Log API on {base}");
+    println!(
+        "  {} entries of history; bearer token: {token}",
+        handle.len()
+    );
+    println!();
+    println!("Try:");
+    println!("  curl -H \"Authorization: Bearer {token}\" {base}/api/v1/logs/audit/latest");
+    println!("  HARVEY_API_TOKEN={token} auditui --base-url {base} doctor");
+    println!();
+    println!("Ctrl-C stops it.");
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    eprintln!("stopping the simulator");
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,233 @@
+//! The Harvey Audit Log API client: one HTTP attempt per call, typed errors.
+//!
+//! Retry scheduling belongs to the caller (the poller paces itself against the rate limit); [`backoff`]
+//! holds the delay policy and a small helper for one-shot callers.
+
+pub mod backoff;
+pub mod error;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use uuid::Uuid;
+
+pub use self::error::ApiError;
+use self::error::{describe_transport, parse_retry_after, server_text};
+pub use crate::config::{ConfigError, Token};
+use crate::entry::{self, Batch, BodyError};
+
+/// The most entries one page may ask for.
+pub const MAX_TAKE: u16 = 1000;
+
+/// The default request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to build a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub base_url: String,
+    pub token: Token,
+    /// Defaults to `auditui/<version>`.
+    pub user_agent: Option<String>,
+    /// For the whole request, body included.
+    pub timeout: Duration,
+}
+
+impl ClientOptions {
+    /// Options for a resolved connection, with the default user agent and timeout.
+    pub fn from_connection(connection: &crate::config::Connection) -> ClientOptions {
+        ClientOptions {
+            base_url: connection.base_url.clone(),
+            token: connection.token.clone(),
+            user_agent: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// The user agent sent when none is given.
+pub fn default_user_agent() -> String {
+    format!("auditui/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A handle on the API. Cloning is cheap: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    token: Token,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which seed endpoint to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seed {
+    Latest,
+    Earliest,
+    Search(i64),
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Client, ConfigError> {
+        let base_url = crate::config::validate_base_url(&options.base_url)?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.token.expose()))
+            .map_err(|_| ConfigError::MalformedToken)?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        let user_agent = options.user_agent.unwrap_or_else(default_user_agent);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(user_agent)
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            // A redirect could carry the token elsewhere or down to http: treat it as an error instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|err| ConfigError::HttpClient(describe_transport(&err)))?;
+        Ok(Client {
+            http,
+            inner: Arc::new(Inner {
+                base_url,
+                token: options.token,
+            }),
+        })
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Entries with ids strictly greater than `from`, ascending, at most `take` (1..=1000).
+    pub async fn page(
+        &self,
+        from: Uuid,
+        take: u16,
+        log_type: Option<&str>,
+    ) -> Result<Batch, ApiError> {
+        if !(1..=MAX_TAKE).contains(&take) {
+            return Err(ApiError::BadRequest(format!(
+                "take must be between 1 and {MAX_TAKE}, not {take}"
+            )));
+        }
+        let mut query = vec![("from", from.to_string()), ("take", take.to_string())];
+        push_log_type(&mut query, log_type);
+        let body = self.get_ok("/api/v1/logs/audit", &query).await?;
+        Ok(entry::parse_page(&body)?)
+    }
+
+    /// The newest entry (or, from older servers, up to 100 recent ones). Empty when there are none yet.
+    pub async fn latest(&self, log_type: Option<&str>) -> Result<Batch, ApiError> {
+        self.seed(Seed::Latest, log_type).await
+    }
+
+    /// The oldest entry. Empty when there are none yet.
+    pub async fn earliest(&self, log_type: Option<&str>) -> Result<Batch, ApiError> {
+        self.seed(Seed::Earliest, log_type).await
+    }
+
+    /// The first entry with a timestamp at or after `time_epoch_secs`. Empty when there is none.
+    pub async fn search(
+        &self,
+        time_epoch_secs: i64,
+        log_type: Option<&str>,
+    ) -> Result<Batch, ApiError> {
+        self.seed(Seed::Search(time_epoch_secs), log_type).await
+    }
+
+    /// The service user behind the token: any JSON object is a valid answer.
+    pub async fn whoami(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+        let body = self.get_ok("/api/whoami", &[]).await?;
+        match serde_json::from_str::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            Ok(_) => Err(ApiError::BadBody(BodyError {
+                expected: "a JSON object",
+                detail: "found another JSON value".into(),
+            })),
+            Err(err) => Err(ApiError::BadBody(BodyError {
+                expected: "a JSON object",
+                detail: err.to_string(),
+            })),
+        }
+    }
+
+    async fn seed(&self, seed: Seed, log_type: Option<&str>) -> Result<Batch, ApiError> {
+        let mut query = Vec::new();
+        let path = match seed {
+            Seed::Latest => "/api/v1/logs/audit/latest",
+            Seed::Earliest => "/api/v1/logs/audit/earliest",
+            Seed::Search(time) => {
+                query.push(("time", time.to_string()));
+                "/api/v1/logs/audit/search"
+            }
+        };
+        push_log_type(&mut query, log_type);
+        match self.get_ok(path, &query).await {
+            Ok(body) => Ok(entry::parse_seed(&body)?),
+            Err(ApiError::Server { status: 404, .. }) => Ok(Batch::default()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// One GET; the body of a 200, or the error the answer means.
+    async fn get_ok(&self, path: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
+        let url = format!("{}{path}", self.inner.base_url);
+        let response = self
+            .http
+            .get(&url)
+            .query(query)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = response.text().await.map_err(transport_error)?;
+        if status == StatusCode::OK {
+            return Ok(body);
+        }
+        let message = || server_text(&body, self.inner.token.expose());
+        Err(match status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized,
+            StatusCode::FORBIDDEN => ApiError::Forbidden,
+            StatusCode::BAD_REQUEST => ApiError::BadRequest(message()),
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { retry_after },
+            other => ApiError::Server {
+                status: other.as_u16(),
+                message: message(),
+            },
+        })
+    }
+}
+
+fn push_log_type(query: &mut Vec<(&str, String)>, log_type: Option<&str>) {
+    if let Some(kind) = log_type.filter(|k| !k.is_empty()) {
+        query.push(("log_type", kind.to_owned()));
+    }
+}
+
+fn transport_error(err: reqwest::Error) -> ApiError {
+    if err.is_timeout() {
+        ApiError::Timeout
+    } else {
+        ApiError::Network(describe_transport(&err))
+    }
+}
