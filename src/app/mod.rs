@@ -4,3 +4,6 @@ pub mod action;
 pub mod editor;
 pub mod keymap;
 pub mod quick;
+pub mod run;
+pub mod state;
+pub mod update;

@@ -66,7 +66,7 @@ impl Widget for FilterBar<'_> {
         let mut spans = vec![Span::styled(PROMPT, theme::key())];
         if self.text.is_empty() && !focused {
             spans.push(Span::styled(
-                "no filter · / to filter (user:alice type:auth:* ip:10.0.0.1 since:15m)",
+                "no filter · try user:alice type:auth:* ip:10.0.0.0/8 since:15m or words",
                 theme::dim(),
             ));
         } else {
@@ -76,7 +76,8 @@ impl Widget for FilterBar<'_> {
             spans.push(Span::raw("  "));
             spans.push(Span::styled(format!("✗ {}", clean(error)), theme::error()));
         }
-        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+        let room = area.width.saturating_sub(counts.len() as u16);
+        buf.set_line(area.x, area.y, &Line::from(spans), room);
         let x = area.right().saturating_sub(counts.len() as u16);
         let style = if self.error.is_some() {
             theme::warning()

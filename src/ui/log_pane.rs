@@ -93,9 +93,10 @@ impl Widget for LogPane<'_> {
         };
         if self.rows.is_empty() {
             if body.height > 0 {
-                let line = Line::styled(self.placeholder, theme::dim()).centered();
+                let line = Line::styled(self.placeholder, theme::dim());
                 let middle = body.y + body.height / 2;
-                buf.set_line(body.x, middle, &line, body.width);
+                let x = body.x + body.width.saturating_sub(line.width() as u16) / 2;
+                buf.set_line(x, middle, &line, body.right() - x);
             }
             return;
         }

@@ -6,6 +6,7 @@ pub mod error_screen;
 pub mod filter_bar;
 pub mod help;
 pub mod log_pane;
+pub mod screen;
 pub mod status_bar;
 pub mod theme;
 pub mod time;

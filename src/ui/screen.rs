@@ -38,10 +38,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     );
     let bar = FilterBar {
         text: state.filter.editor.text(),
-        cursor: state
-            .filter
-            .focused
-            .then(|| state.filter.editor.cursor()),
+        cursor: state.filter.focused.then(|| state.filter.editor.cursor()),
         error: None,
         shown: state.view.len(),
         total: state.store.len(),
@@ -110,7 +107,7 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         .and_then(|p| p.checked_sub(top))
         .filter(|&p| p < rows.len());
     let hidden;
-    let placeholder = if state.store.len() == 0 {
+    let placeholder = if state.store.is_empty() {
         match state.status.state {
             ConnState::Connecting => "connecting to the audit log…",
             ConnState::Failed => "the poller stopped: see the status bar",
