@@ -1,7 +1,9 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
+pub mod app;
 pub mod cli;
 pub mod client;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod entry;
@@ -12,5 +14,7 @@ pub mod query;
 pub mod sanitize;
 pub mod simulator;
 pub mod store;
+pub mod terminal;
 pub mod timespec;
 pub mod timestamp;
+pub mod ui;
