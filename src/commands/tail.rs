@@ -163,6 +163,8 @@ struct Output<'q, W: Write> {
     /// Saved with the position, so that the run resuming it knows this one's fetches.
     agent: String,
     written: u64,
+    /// The position last saved: a batch whose last entry was written needs no second save.
+    saved: Option<Uuid>,
     last: Option<PollStatus>,
 }
 
@@ -183,6 +185,7 @@ impl<'q, W: Write> Output<'q, W> {
             log_type: args.watch.log_type.clone(),
             agent,
             written: 0,
+            saved: None,
             last: None,
         };
         // A resumed run appends to what the last one wrote: one header only.
@@ -241,7 +244,10 @@ impl<'q, W: Write> Output<'q, W> {
         Ok(flow)
     }
 
-    fn save(&self, cursor: Uuid) -> anyhow::Result<()> {
+    fn save(&mut self, cursor: Uuid) -> anyhow::Result<()> {
+        if self.saved == Some(cursor) {
+            return Ok(());
+        }
         if let Some(path) = &self.state {
             let position = SavedPosition {
                 cursor,
@@ -250,6 +256,7 @@ impl<'q, W: Write> Output<'q, W> {
             };
             state_file::save(path, &position)?;
         }
+        self.saved = Some(cursor);
         Ok(())
     }
 
