@@ -1,14 +1,20 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
+pub mod app;
 pub mod cli;
 pub mod client;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod entry;
 pub mod export;
 pub mod logging;
 pub mod poller;
+pub mod query;
 pub mod sanitize;
 pub mod simulator;
+pub mod store;
+pub mod terminal;
 pub mod timespec;
 pub mod timestamp;
+pub mod ui;

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use uuid::Uuid;
+
 use crate::entry::{Entry, Rejected};
 use crate::timestamp::UnixNanos;
 
@@ -12,6 +14,9 @@ pub enum PollEvent {
     Entries(Vec<Entry>),
     /// Entries the API sent that could not be parsed.
     Rejected(Vec<Rejected>),
+    /// Everything up to and including this id has been delivered by the events before this one (hidden
+    /// and rejected entries included): where to resume after a restart.
+    Position(Uuid),
     /// The poller's state changed.
     Status(PollStatus),
     /// The poller stopped for good (for example, the token was rejected).

@@ -1,0 +1,66 @@
+//! The only ways state changes ([`Action`]) and the only ways the program acts on the world ([`Effect`]).
+
+use std::path::PathBuf;
+
+use crate::app::editor::Edit;
+use crate::app::keymap::Command;
+use crate::poller::{PollControl, PollEvent};
+use crate::timestamp::UnixNanos;
+use crate::ui::status_bar::Notice;
+
+/// Something that happened: a bound key, typing, a poller message, time passing, the screen changing.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Command(Command),
+    /// Typing in the filter bar.
+    Edit(Edit),
+    Poll(PollEvent),
+    /// The clock moved (the slow tick).
+    Tick(UnixNanos),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Mouse wheel: rows, positive down.
+    Scroll(i32),
+    /// A click at a screen cell.
+    Click {
+        column: u16,
+        row: u16,
+    },
+    /// The outcome of an effect, to show in the status bar.
+    Report(Notice),
+}
+
+/// Export formats for the current view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+        }
+    }
+}
+
+/// Work for the loop to do on `update`'s behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Put `text` on the clipboard; `what` says what it is, for the report.
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Write the current view to `path`.
+    Export {
+        format: ExportFormat,
+        path: PathBuf,
+    },
+    Control(PollControl),
+}

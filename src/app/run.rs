@@ -1,0 +1,199 @@
+//! The app loop: the one owner of the state. It waits on the terminal, the poller and a slow tick, turns
+//! what arrives into actions, performs the effects `update` returns, and draws when something changed.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{Receiver, Sender};
+
+use crate::app::action::{Action, Effect, ExportFormat};
+use crate::app::state::State;
+use crate::clipboard::Clipboard;
+use crate::export::{write_csv_header, write_csv_row};
+use crate::poller::{PollControl, PollEvent};
+use crate::terminal::TerminalGuard;
+use crate::timestamp::UnixNanos;
+use crate::ui::screen::render;
+use crate::ui::status_bar::Notice;
+
+/// Poller messages handled before a redraw, so a burst costs one frame, not one per batch.
+const DRAIN_BEFORE_DRAW: usize = 256;
+const MOUSE_WHEEL_ROWS: i32 = 3;
+
+/// The wall clock, in the store's unit.
+pub fn wall_clock() -> UnixNanos {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+}
+
+/// Runs the TUI until the user quits or the process is told to stop. The terminal is restored on every
+/// way out (the guard drops; a panic hook covers panics).
+pub async fn run(
+    mut state: State,
+    mut events_from_poller: Receiver<PollEvent>,
+    control: Sender<PollControl>,
+) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut clipboard = Clipboard::open();
+    let mut terminal_events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let size = guard.terminal.size()?;
+    state.update(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    guard.terminal.draw(|frame| render(&state, frame))?;
+    let mut poller_open = true;
+
+    loop {
+        let mut effects = tokio::select! {
+            event = terminal_events.next() => match event {
+                Some(Ok(event)) => terminal_event(&mut state, event),
+                Some(Err(err)) => return Err(err.into()),
+                None => break,
+            },
+            event = events_from_poller.recv(), if poller_open => match event {
+                Some(event) => state.update(Action::Poll(event)),
+                None => {
+                    poller_open = false;
+                    Vec::new()
+                }
+            },
+            _ = tick.tick() => state.update(Action::Tick(wall_clock())),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        for _ in 0..DRAIN_BEFORE_DRAW {
+            match events_from_poller.try_recv() {
+                Ok(event) => effects.extend(state.update(Action::Poll(event))),
+                Err(_) => break,
+            }
+        }
+        let mut quit = false;
+        for effect in effects {
+            match effect {
+                Effect::Quit => quit = true,
+                Effect::Copy { text, what } => {
+                    let notice = match clipboard.copy(&text, guard.terminal.backend_mut()) {
+                        Ok(method) => Notice {
+                            text: format!(
+                                "copied {what} ({} bytes) via {}",
+                                text.len(),
+                                method.describe()
+                            ),
+                            is_error: false,
+                        },
+                        Err(err) => Notice {
+                            text: format!("not copied: {err}"),
+                            is_error: true,
+                        },
+                    };
+                    tracing::info!("{}", notice.text);
+                    state.update(Action::Report(notice));
+                }
+                Effect::Export { format, path } => {
+                    let notice = match export_view(&state, format, &path) {
+                        Ok((count, path)) => Notice {
+                            text: format!("exported {count} entries to {}", path.display()),
+                            is_error: false,
+                        },
+                        Err(err) => Notice {
+                            text: format!("export failed: {}: {err}", path.display()),
+                            is_error: true,
+                        },
+                    };
+                    tracing::info!("{}", notice.text);
+                    state.update(Action::Report(notice));
+                }
+                Effect::Control(message) => {
+                    let _ = control.try_send(message);
+                }
+            }
+        }
+        if quit {
+            break;
+        }
+        guard.terminal.draw(|frame| render(&state, frame))?;
+    }
+    let _ = control.try_send(PollControl::Stop);
+    Ok(())
+}
+
+fn terminal_event(state: &mut State, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => state.handle_key(key),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollDown => state.update(Action::Scroll(MOUSE_WHEEL_ROWS)),
+            MouseEventKind::ScrollUp => state.update(Action::Scroll(-MOUSE_WHEEL_ROWS)),
+            MouseEventKind::Down(MouseButton::Left) => state.update(Action::Click {
+                column: mouse.column,
+                row: mouse.row,
+            }),
+            _ => Vec::new(),
+        },
+        Event::Resize(width, height) => state.update(Action::Resize { width, height }),
+        _ => Vec::new(),
+    }
+}
+
+/// Writes every entry of the view to a new file (never over an existing one); returns the count and the
+/// path actually written.
+pub fn export_view(
+    state: &State,
+    format: ExportFormat,
+    path: &Path,
+) -> io::Result<(usize, PathBuf)> {
+    let (file, path) = create_new(path)?;
+    let mut out = BufWriter::new(file);
+    if format == ExportFormat::Csv {
+        write_csv_header(&mut out)?;
+    }
+    for &index in state.view.indices() {
+        let entry = state.store.get(index);
+        match format {
+            ExportFormat::Jsonl => {
+                out.write_all(entry.json_line().as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            ExportFormat::Csv => write_csv_row(&mut out, &entry.row())?,
+        }
+    }
+    out.flush()?;
+    Ok((state.view.len(), path))
+}
+
+/// Opens `path`, or `name-2.ext`, `name-3.ext`... when it exists.
+fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
+    let stem = path
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let ext = path
+        .extension()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let mut candidate = path.to_owned();
+    for n in 2.. {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => return Ok((file, candidate)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
+                candidate = path.with_file_name(format!("{stem}-{n}.{ext}"));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    unreachable!("the loop returns")
+}

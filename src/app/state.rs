@@ -1,0 +1,182 @@
+//! Everything the screen shows, owned by the app loop alone.
+
+use std::path::PathBuf;
+
+use uuid::Uuid;
+
+use crate::app::editor::{History, LineEditor};
+use crate::app::keymap::{Context, Keymap};
+use crate::poller::PollStatus;
+use crate::query::{Query, QueryError};
+use crate::store::{Store, View};
+use crate::timestamp::UnixNanos;
+use crate::ui::Areas;
+use crate::ui::detail::DetailDoc;
+use crate::ui::status_bar::Notice;
+use crate::ui::time::Zone;
+
+/// Minutes of activity kept for the header strip.
+pub const ACTIVITY_MINUTES: usize = 240;
+
+/// The filter bar: the text being typed, and what became of it.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub editor: LineEditor,
+    pub focused: bool,
+    /// Why the text does not parse; the last good query stays applied meanwhile.
+    pub error: Option<QueryError>,
+    /// The text of the query applied now.
+    pub applied: String,
+    /// The text when the bar took the focus, restored by `cancel_filter`.
+    pub before_focus: String,
+    pub history: History,
+    /// When a relative query (`since:15m`) was last resolved against the clock.
+    pub resolved_at: UnixNanos,
+}
+
+/// Where the log pane stands: the selection is held by id, so arrivals and refilters do not move it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: Option<Uuid>,
+    /// The entry the user chose last. While a filter is typed, each keystroke may hide it; it comes back
+    /// as soon as it matches again, rather than the selection drifting one keystroke at a time.
+    pub anchor: Option<Uuid>,
+    /// The screen row (within the page) the selection sits on.
+    pub row: usize,
+    /// At the bottom, moving with each arrival.
+    pub following: bool,
+    /// Entries that joined the view below while not following.
+    pub new_below: u64,
+}
+
+/// The detail view of one entry.
+pub struct DetailState {
+    pub id: Uuid,
+    pub doc: DetailDoc,
+    pub scroll: usize,
+    pub field: usize,
+    /// Scroll so the selected field is in sight (after tab), rather than where the user scrolled.
+    pub show_field: bool,
+}
+
+/// A fault that leaves nothing to look at (a token rejected before any entry arrived).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal {
+    pub title: String,
+    pub message: String,
+    pub hint: String,
+}
+
+pub enum Mode {
+    List,
+    Detail(DetailState),
+    Help { scroll: u16, under: Box<Mode> },
+    Fatal(Fatal),
+}
+
+pub struct State {
+    pub store: Store,
+    pub query: Query,
+    pub view: View,
+    pub filter: Filter,
+    pub cursor: Cursor,
+    pub mode: Mode,
+    pub status: PollStatus,
+    /// The injected clock: set by ticks, read for relative filters and ages.
+    pub now: UnixNanos,
+    pub zone: Zone,
+    /// The local zone's offset for the detail view; `None` asks the machine (tests fix it).
+    pub local_offset: Option<chrono::FixedOffset>,
+    pub notice: Option<Notice>,
+    /// When the notice was posted, so it can fade.
+    pub notice_at: UnixNanos,
+    pub keymap: Keymap,
+    pub screen: Areas,
+    /// Entries per minute for the current view, oldest first.
+    pub activity: Vec<u64>,
+    /// What is being watched, for the header.
+    pub source: String,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
+    /// Rejected entries, counted when the poller reports them.
+    pub rejected: u64,
+}
+
+impl State {
+    pub fn new(keymap: Keymap, source: &str, now: UnixNanos) -> State {
+        let store = Store::new();
+        let query = Query::default();
+        let view = View::new(&store, &query);
+        let mut state = State {
+            store,
+            query,
+            view,
+            filter: Filter::default(),
+            cursor: Cursor {
+                following: true,
+                ..Cursor::default()
+            },
+            mode: Mode::List,
+            status: PollStatus::default(),
+            now,
+            zone: Zone::Utc,
+            local_offset: None,
+            notice: None,
+            notice_at: now,
+            keymap,
+            screen: Areas::of(ratatui::layout::Rect::new(0, 0, 80, 24)),
+            activity: Vec::new(),
+            source: source.to_owned(),
+            export_dir: std::env::current_dir().unwrap_or_default(),
+            rejected: 0,
+        };
+        state.refresh_activity();
+        state
+    }
+
+    /// Which key table applies now.
+    pub fn context(&self) -> Context {
+        match &self.mode {
+            Mode::List if self.filter.focused => Context::Filter,
+            Mode::List | Mode::Fatal(_) => Context::List,
+            Mode::Detail(_) => Context::Detail,
+            Mode::Help { .. } => Context::Help,
+        }
+    }
+
+    /// Position of the selected entry in the view.
+    pub fn selected_position(&self) -> Option<usize> {
+        let id = self.cursor.selected?;
+        self.view.position_of(&self.store, id)
+    }
+
+    /// The view position of the first row on screen, from the selection and its screen row.
+    pub fn top(&self) -> usize {
+        let page = self.screen.page().max(1);
+        let len = self.view.len();
+        match self.selected_position() {
+            Some(pos) => {
+                let row = self.cursor.row.min(page - 1).min(pos);
+                let top = pos - row;
+                top.min(len.saturating_sub(page))
+            }
+            None => len.saturating_sub(page),
+        }
+    }
+
+    /// The store index of the entry at a view position.
+    pub fn index_at(&self, position: usize) -> Option<u32> {
+        self.view.indices().get(position).copied()
+    }
+
+    pub fn id_at(&self, position: usize) -> Option<Uuid> {
+        self.index_at(position).map(|i| self.store.get(i).id())
+    }
+
+    /// Recounts the header strip for the current view.
+    pub fn refresh_activity(&mut self) {
+        let minute = 60 * 1_000_000_000;
+        let end = (self.now / minute + 1) * minute;
+        self.activity = self.view.per_minute(&self.store, ACTIVITY_MINUTES, end);
+    }
+}

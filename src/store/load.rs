@@ -1,0 +1,1 @@
+//! Bulk loading of saved entries into a store.

@@ -1,0 +1,100 @@
+use super::*;
+
+pub(super) fn entry(id: u128, ts: &str, kind: &str, user: &str) -> Entry {
+    let text = format!(
+        r#"{{"id":"{}","timestamp":"{ts}","type":"{kind}","user":"{user}","ip":"10.0.0.1","user_agent":"ua","data":{{"n":{id}}}}}"#,
+        Uuid::from_u128(id)
+    );
+    Entry::parse(&text).unwrap()
+}
+
+#[test]
+fn appends_in_id_order_and_drops_duplicates() {
+    let mut store = Store::new();
+    let first = store.append(vec![
+        entry(3, "2025-01-01T00:00:03", "a:b", "u"),
+        entry(1, "2025-01-01T00:00:01", "a:b", "u"),
+        entry(1, "2025-01-01T00:00:01", "a:b", "u"),
+    ]);
+    assert_eq!(
+        first,
+        Appended {
+            added: 2,
+            duplicates: 1,
+            reordered: false
+        }
+    );
+    let second = store.append(vec![
+        entry(2, "2025-01-01T00:00:02", "c:d", "v"),
+        entry(3, "2025-01-01T00:00:03", "a:b", "u"),
+        entry(4, "2025-01-01T00:00:04", "a:b", "w"),
+    ]);
+    assert_eq!(
+        second,
+        Appended {
+            added: 2,
+            duplicates: 1,
+            reordered: true
+        }
+    );
+    let ids: Vec<u128> = (0..store.len() as u32)
+        .map(|i| store.get(i).id().as_u128())
+        .collect();
+    assert_eq!(ids, vec![1, 2, 3, 4]);
+    let two = store.get(1);
+    assert_eq!(
+        (two.kind(), two.user(), two.data_json()),
+        ("c:d", "v", r#"{"n":2}"#)
+    );
+    assert_eq!(store.get(3).data_json(), r#"{"n":4}"#);
+    assert_eq!(store.position_of(Uuid::from_u128(3)), Some(2));
+    assert_eq!(store.position_of(Uuid::from_u128(9)), None);
+}
+
+#[test]
+fn stored_entries_write_back_every_field() {
+    let text = r#"{"zeta": [1, {"b": null}], "data": {"route": "/api/v1/x", "n": 1.5}, "id": "0194f5a3-7b2c-7def-8123-456789abcdef", "ip": "203.0.113.7", "timestamp": "2025-02-11T16:08:44.324452", "type": "auth:login", "user": "a@example.com", "user_agent": "Mozilla \"5\"", "alpha": "x"}"#;
+    let mut store = Store::new();
+    store.append(vec![Entry::parse(text).unwrap()]);
+    let stored = store.get(0);
+    let line = stored.json_line();
+    assert_eq!(
+        line,
+        r#"{"data":{"route":"/api/v1/x","n":1.5},"id":"0194f5a3-7b2c-7def-8123-456789abcdef","ip":"203.0.113.7","timestamp":"2025-02-11T16:08:44.324452","type":"auth:login","user":"a@example.com","user_agent":"Mozilla \"5\"","zeta":[1,{"b":null}],"alpha":"x"}"#
+    );
+    let original: serde_json::Value = serde_json::from_str(text).unwrap();
+    let back: serde_json::Value = serde_json::from_str(&stored.pretty_json()).unwrap();
+    assert_eq!(original, back);
+    let row = stored.row();
+    assert_eq!(row.user_agent, "Mozilla \"5\"");
+    assert_eq!(row.data, r#"{"route":"/api/v1/x","n":1.5}"#);
+}
+
+#[test]
+fn unusual_timestamps_are_written_back_as_received() {
+    let cases = [
+        "2025-02-11T16:08:44.324452",
+        "2025-02-11T16:08:44Z",
+        "2025-02-11T18:08:44.5+02:00",
+        "2025-02-11T16:08:44.123456789",
+        "2025-02-11T16:08:44",
+    ];
+    for (i, ts) in cases.into_iter().enumerate() {
+        let mut store = Store::new();
+        store.append(vec![entry(i as u128 + 1, ts, "a", "u")]);
+        let back: serde_json::Value = serde_json::from_str(&store.get(0).json_line()).unwrap();
+        assert_eq!(back["timestamp"], ts);
+    }
+}
+
+#[test]
+fn memory_accounting_counts_the_arena() {
+    let mut store = Store::new();
+    let before = store.heap_bytes();
+    store.append(
+        (1..=100)
+            .map(|i| entry(i, "2025-01-01T00:00:00.000001", "a:b", "u"))
+            .collect(),
+    );
+    assert!(store.heap_bytes() > before + 100 * 40);
+}

@@ -1,0 +1,116 @@
+//! The status bar: how the connection stands, then the last message or the main keys.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::poller::{ConnState, PollStatus};
+use crate::sanitize::clean;
+use crate::timestamp::UnixNanos;
+use crate::ui::theme;
+use crate::ui::time::ago;
+
+/// A message for the user, good or bad (copy, export, keymap problems).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct StatusBar<'a> {
+    pub status: &'a PollStatus,
+    pub now: UnixNanos,
+    pub notice: Option<&'a Notice>,
+    /// (keys, what they do) for the hint line when there is no notice.
+    pub hints: &'a [(String, &'static str)],
+}
+
+impl StatusBar<'_> {
+    pub const HEIGHT: u16 = 2;
+
+    fn connection(&self) -> Line<'static> {
+        let s = self.status;
+        let (symbol, label, style) = match &s.state {
+            ConnState::Connecting => ("◌", "connecting".to_owned(), theme::warning()),
+            ConnState::Live => ("●", "live".to_owned(), theme::ok()),
+            ConnState::CatchingUp => ("◐", "catching up".to_owned(), theme::warning()),
+            ConnState::Retrying { attempt } => (
+                "◌",
+                format!("retrying (attempt {attempt})"),
+                theme::warning(),
+            ),
+            ConnState::Paused => ("‖", "paused".to_owned(), theme::warning()),
+            ConnState::Failed => ("✗", "stopped".to_owned(), theme::error()),
+        };
+        let mut spans = vec![Span::styled(format!(" {symbol} {label}"), style)];
+        let mut part = |text: String, style: Style| {
+            spans.push(Span::styled(" · ", theme::dim()));
+            spans.push(Span::styled(text, style));
+        };
+        match s.last_ok {
+            Some(t) => part(format!("polled {} ago", ago(self.now, t)), Style::new()),
+            None => part("not polled yet".into(), theme::dim()),
+        }
+        if let Some(lag) = s.lag {
+            part(format!("lag {}s", lag.as_secs()), Style::new());
+        }
+        let budget_style =
+            if s.requests_last_minute >= s.budget_per_minute && s.budget_per_minute > 0 {
+                theme::warning()
+            } else {
+                Style::new()
+            };
+        part(
+            format!("{}/{} req/min", s.requests_last_minute, s.budget_per_minute),
+            budget_style,
+        );
+        if s.retries > 0 || s.rate_limited > 0 {
+            part(
+                format!("retries {} (429s {})", s.retries, s.rate_limited),
+                theme::warning(),
+            );
+        }
+        if s.rejected > 0 {
+            part(format!("{} malformed", s.rejected), theme::error());
+        }
+        if s.self_hidden > 0 {
+            part(
+                format!("{} own fetches hidden", s.self_hidden),
+                theme::dim(),
+            );
+        }
+        if let Some(error) = &s.last_error {
+            part(format!("last error: {}", clean(error)), theme::error());
+        }
+        Line::from(spans)
+    }
+
+    fn second_line(&self) -> Line<'static> {
+        if let Some(notice) = self.notice {
+            let style = if notice.is_error {
+                theme::error()
+            } else {
+                theme::ok()
+            };
+            return Line::styled(format!(" {}", clean(&notice.text)), style);
+        }
+        let mut spans = vec![Span::raw(" ")];
+        for (keys, label) in self.hints {
+            spans.push(Span::styled(keys.clone(), theme::key()));
+            spans.push(Span::styled(format!(" {label}  "), theme::dim()));
+        }
+        Line::from(spans)
+    }
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        buf.set_style(area, theme::bar());
+        buf.set_line(area.x, area.y, &self.connection(), area.width);
+        if area.height > 1 {
+            buf.set_line(area.x, area.y + 1, &self.second_line(), area.width);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The whole screen in each mode, at 80×24 and wide, from a fixed state and clock.
+
+mod tui_support;
+
+use std::time::Duration;
+
+use auditui::app::action::Action;
+use auditui::app::keymap::Keymap;
+use auditui::app::state::State;
+use auditui::poller::{ConnState, PollEvent, PollStatus};
+use auditui::ui::screen::render;
+use auditui::ui::theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui_support::{NOW, incident};
+
+const SIZES: [(&str, u16, u16); 2] = [("80x24", 80, 24), ("wide", 140, 36)];
+
+fn state(width: u16, height: u16) -> State {
+    let mut state = State::new(Keymap::defaults(), "demo (simulator)", NOW);
+    state.local_offset = chrono::FixedOffset::west_opt(5 * 3600);
+    state.update(Action::Resize { width, height });
+    state
+}
+
+fn live(width: u16, height: u16) -> State {
+    let mut state = state(width, height);
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Live,
+        last_ok: Some(NOW - 2_000_000_000),
+        lag: Some(Duration::from_secs(1)),
+        requests_last_minute: 9,
+        budget_per_minute: 30,
+        self_hidden: 6,
+        ..PollStatus::default()
+    })));
+    state.update(Action::Poll(PollEvent::Entries(incident())));
+    state
+}
+
+fn keys(state: &mut State, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        state.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+}
+
+fn screen(state: &State) -> Terminal<TestBackend> {
+    let area = state.screen.header.union(state.screen.status);
+    let mut terminal = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
+    terminal.draw(|frame| render(state, frame)).unwrap();
+    terminal
+}
+
+fn each_size(name: &str, make: impl Fn(u16, u16) -> State) {
+    for (size, width, height) in SIZES {
+        let state = make(width, height);
+        insta::assert_snapshot!(format!("{name}_{size}"), screen(&state).backend());
+    }
+}
+
+#[test]
+fn connecting_with_nothing_yet() {
+    each_size("connecting", state);
+}
+
+#[test]
+fn live_but_no_entries_yet() {
+    each_size("empty", |w, h| {
+        let mut state = state(w, h);
+        state.update(Action::Poll(PollEvent::Status(PollStatus {
+            state: ConnState::Live,
+            last_ok: Some(NOW),
+            budget_per_minute: 30,
+            ..PollStatus::default()
+        })));
+        state
+    });
+}
+
+#[test]
+fn live_with_entries() {
+    each_size("live", live);
+}
+
+#[test]
+fn filtered_while_typing() {
+    each_size("filtered", |w, h| {
+        let mut state = live(w, h);
+        keys(&mut state, "/type:auth:* -user:alice");
+        state
+    });
+}
+
+#[test]
+fn filter_error_in_place() {
+    let mut state = live(80, 24);
+    keys(&mut state, "/type:auth:failed \"");
+    insta::assert_snapshot!(screen(&state).backend());
+}
+
+#[test]
+fn nothing_matches() {
+    let mut state = live(80, 24);
+    keys(&mut state, "/user:nobody\n");
+    insta::assert_snapshot!(screen(&state).backend());
+}
+
+#[test]
+fn detail_of_the_selected_entry() {
+    each_size("detail", |w, h| {
+        let mut state = live(w, h);
+        keys(&mut state, "kkk\n\t\t");
+        state
+    });
+}
+
+#[test]
+fn help_overlay() {
+    each_size("help", |w, h| {
+        let mut state = live(w, h);
+        keys(&mut state, "?");
+        state
+    });
+}
+
+#[test]
+fn token_rejected_at_start() {
+    each_size("error", |w, h| {
+        let mut state = state(w, h);
+        state.update(Action::Poll(PollEvent::Status(PollStatus {
+            state: ConnState::Failed,
+            ..PollStatus::default()
+        })));
+        state.update(Action::Poll(PollEvent::Stopped {
+            reason: Some("token rejected (401): check HARVEY_API_TOKEN".into()),
+        }));
+        state
+    });
+}
+
+#[test]
+fn scrolled_up_with_new_entries_below() {
+    let mut state = live(80, 24);
+    keys(&mut state, "kkkk");
+    let more = (0..5)
+        .map(|i| {
+            tui_support::entry(
+                40 + i,
+                0,
+                "api:create_query",
+                "bob@example.com",
+                "10.0.0.3",
+                "null",
+            )
+        })
+        .collect();
+    state.update(Action::Poll(PollEvent::Entries(more)));
+    let terminal = screen(&state);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn a_resize_redraws_to_the_new_size() {
+    let mut state = live(80, 24);
+    state.update(Action::Resize {
+        width: 60,
+        height: 12,
+    });
+    let terminal = screen(&state);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    assert!(state.selected_position() == Some(11));
+    let last_row: String = (0..60).map(|x| buffer[(x, 9)].symbol()).collect();
+    assert!(
+        last_row.contains("carol"),
+        "the selection is in sight: {last_row}"
+    );
+}
+
+#[test]
+fn on_the_full_screen_failures_are_red_and_the_selection_highlighted() {
+    let state = live(80, 24);
+    let terminal = screen(&state);
+    let buffer = terminal.backend().buffer();
+    // Header, filter bar and heading come first: entry rows start at line 3.
+    let failed = 3 + 3;
+    assert_eq!(buffer[(20, failed)].fg, theme::FAILURE);
+    let selected = 3 + 11;
+    assert_eq!(buffer[(20, selected)].bg, ratatui::style::Color::DarkGray);
+}

@@ -1,0 +1,537 @@
+//! `update` driven headless: keys and poller messages in, state and effects out. No terminal, no network,
+//! no clipboard, a fixed clock.
+
+mod tui_support;
+
+use std::time::Duration;
+
+use auditui::app::action::{Action, Effect, ExportFormat};
+use auditui::app::keymap::Keymap;
+use auditui::app::state::{Mode, State};
+use auditui::poller::{ConnState, PollEvent, PollStatus};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_support::{NOW, entry, incident};
+
+fn state() -> State {
+    let mut state = State::new(Keymap::defaults(), "test", NOW);
+    state.export_dir = "/exports".into();
+    state.update(Action::Resize {
+        width: 80,
+        height: 24,
+    });
+    state
+}
+
+fn with_incident() -> State {
+    let mut state = state();
+    state.update(Action::Poll(PollEvent::Entries(incident())));
+    state
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    KeyEvent::new(code, modifiers)
+}
+
+fn press(state: &mut State, keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in keys.chars() {
+        effects.extend(state.handle_key(key(KeyCode::Char(c))));
+    }
+    effects
+}
+
+fn press_code(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    state.handle_key(key(code))
+}
+
+fn selected_user(state: &State) -> String {
+    let position = state.selected_position().expect("a selection");
+    let index = state.index_at(position).unwrap();
+    state.store.get(index).user().to_owned()
+}
+
+fn selected_kind(state: &State) -> String {
+    let position = state.selected_position().expect("a selection");
+    let index = state.index_at(position).unwrap();
+    state.store.get(index).kind().to_owned()
+}
+
+#[test]
+fn arriving_entries_are_shown_and_the_newest_is_selected_while_following() {
+    let state = with_incident();
+    assert_eq!(state.view.len(), 12);
+    assert_eq!(state.store.len(), 12);
+    assert!(state.cursor.following);
+    assert_eq!(state.selected_position(), Some(11));
+    assert_eq!(selected_user(&state), "carol@example.com");
+}
+
+#[test]
+fn moving_up_pauses_following_and_counts_what_arrives_below() {
+    let mut state = with_incident();
+    press(&mut state, "kk");
+    assert!(!state.cursor.following);
+    assert_eq!(selected_user(&state), "eve@example.com");
+    let later = vec![
+        entry(20, 0, "auth:login", "dave@example.com", "10.0.0.1", "null"),
+        entry(21, 0, "auth:logout", "dave@example.com", "10.0.0.1", "null"),
+    ];
+    state.update(Action::Poll(PollEvent::Entries(later)));
+    assert_eq!(state.cursor.new_below, 2);
+    assert_eq!(
+        selected_user(&state),
+        "eve@example.com",
+        "selection held by id"
+    );
+    press(&mut state, "f");
+    assert!(state.cursor.following);
+    assert_eq!(state.cursor.new_below, 0);
+    assert_eq!(selected_user(&state), "dave@example.com");
+}
+
+#[test]
+fn reaching_the_bottom_resumes_following() {
+    let mut state = with_incident();
+    press(&mut state, "k");
+    assert!(!state.cursor.following);
+    press(&mut state, "j");
+    assert!(state.cursor.following);
+    press(&mut state, "g");
+    assert_eq!(state.selected_position(), Some(0));
+    press(&mut state, "G");
+    assert!(state.cursor.following);
+    assert_eq!(state.selected_position(), Some(11));
+}
+
+#[test]
+fn duplicates_from_the_poller_do_not_count_as_new() {
+    let mut state = with_incident();
+    press(&mut state, "k");
+    state.update(Action::Poll(PollEvent::Entries(incident())));
+    assert_eq!(state.store.len(), 12);
+    assert_eq!(state.cursor.new_below, 0);
+}
+
+#[test]
+fn the_filter_narrows_on_every_keystroke() {
+    let mut state = with_incident();
+    press(&mut state, "/");
+    assert!(state.filter.focused);
+    let mut counts = Vec::new();
+    for c in "user:mal".chars() {
+        press(&mut state, &c.to_string());
+        counts.push(state.view.len());
+    }
+    assert_eq!(state.filter.editor.text(), "user:mal");
+    // From `user:m` on, each keystroke can only narrow.
+    assert_eq!(counts[5..], [12, 3, 3], "{counts:?}");
+    assert_eq!(state.store.len(), 12, "filtering hides, never drops");
+}
+
+#[test]
+fn an_invalid_query_reports_its_column_and_the_last_good_filter_stays() {
+    let mut state = with_incident();
+    press(&mut state, "/type:auth:failed ");
+    assert_eq!(state.view.len(), 3);
+    press(&mut state, "\"");
+    let error = state
+        .filter
+        .error
+        .clone()
+        .expect("an error for the open quote");
+    assert_eq!(error.column, 18, "{error:?}");
+    assert_eq!(state.view.len(), 3, "the last good filter stays applied");
+    assert_eq!(state.filter.applied, "type:auth:failed ");
+    press_code(&mut state, KeyCode::Backspace);
+    assert!(state.filter.error.is_none());
+    assert_eq!(state.view.len(), 3);
+}
+
+#[test]
+fn esc_in_the_bar_restores_the_filter_and_enter_keeps_it_in_history() {
+    let mut state = with_incident();
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    assert!(!state.filter.focused);
+    assert_eq!(state.view.len(), 2);
+    press(&mut state, "/");
+    press(&mut state, " user:nobody");
+    assert_eq!(state.view.len(), 0);
+    press_code(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter.editor.text(), "type:admin:*");
+    assert_eq!(state.view.len(), 2);
+
+    press(&mut state, "/");
+    press_code(&mut state, KeyCode::Char('u'));
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    state.handle_key(ctrl_u);
+    assert_eq!(state.filter.editor.text(), "");
+    assert_eq!(state.view.len(), 12);
+    press_code(&mut state, KeyCode::Up);
+    assert_eq!(state.filter.editor.text(), "type:admin:*");
+    assert_eq!(state.view.len(), 2);
+    press_code(&mut state, KeyCode::Down);
+    assert_eq!(state.filter.editor.text(), "");
+}
+
+#[test]
+fn keys_in_the_filter_bar_are_text_not_commands() {
+    let mut state = with_incident();
+    press(&mut state, "/");
+    let effects = press(&mut state, "qyYe");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.filter.editor.text(), "qyYe");
+    let quit = state.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(quit, vec![Effect::Quit]);
+}
+
+#[test]
+fn esc_in_the_list_clears_the_filter() {
+    let mut state = with_incident();
+    press(&mut state, "/user:eve");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(), 2);
+    press_code(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter.editor.text(), "");
+    assert_eq!(state.view.len(), 12);
+}
+
+#[test]
+fn the_selection_stays_on_its_entry_when_the_filter_changes() {
+    let mut state = with_incident();
+    press(&mut state, "g");
+    press(&mut state, "jjjjjj");
+    assert_eq!(selected_kind(&state), "admin:add_users");
+    press(&mut state, "/type:admin:*");
+    assert_eq!(selected_kind(&state), "admin:add_users");
+    press_code(&mut state, KeyCode::Esc);
+    assert_eq!(selected_kind(&state), "admin:add_users");
+}
+
+#[test]
+fn a_filtered_out_selection_moves_to_the_nearest_entry_by_id() {
+    let mut state = with_incident();
+    press(&mut state, "g");
+    press(&mut state, "jjjj");
+    assert_eq!(selected_kind(&state), "auth:failed");
+    press(&mut state, "/type:admin:*");
+    assert_eq!(selected_kind(&state), "admin:add_users");
+}
+
+#[test]
+fn quick_filters_narrow_to_the_selected_row_and_toggle_off() {
+    let cases = [
+        ('u', "user:mallory@example.net", 3),
+        ('t', "type:auth:failed", 3),
+        ('i', "ip:192.0.2.66", 3),
+    ];
+    for (quick_key, text, shown) in cases {
+        let mut state = with_incident();
+        press(&mut state, "g");
+        press(&mut state, "jjj");
+        press(&mut state, &quick_key.to_string());
+        assert_eq!(state.filter.editor.text(), text, "{quick_key}");
+        assert_eq!(state.view.len(), shown, "{quick_key}");
+        press(&mut state, &quick_key.to_string());
+        assert_eq!(
+            state.filter.editor.text(),
+            "",
+            "{quick_key} again removes it"
+        );
+        assert_eq!(state.view.len(), 12);
+    }
+}
+
+#[test]
+fn quick_filters_combine_with_what_is_typed() {
+    let mut state = with_incident();
+    press(&mut state, "g");
+    press(&mut state, "/type:auth:*");
+    press_code(&mut state, KeyCode::Enter);
+    press(&mut state, "u");
+    assert_eq!(
+        state.filter.editor.text(),
+        "type:auth:* user:alice@example.com"
+    );
+    assert_eq!(state.view.len(), 1);
+}
+
+#[test]
+fn the_time_window_cycles_and_slides_with_the_clock() {
+    let mut state = with_incident();
+    press(&mut state, "w");
+    assert_eq!(state.filter.editor.text(), "since:5m");
+    assert_eq!(state.view.len(), 3);
+    press(&mut state, "w");
+    assert_eq!(state.filter.editor.text(), "since:15m");
+    assert_eq!(state.view.len(), 5);
+    state.update(Action::Tick(NOW + 10 * 60_000_000_000));
+    assert_eq!(state.view.len(), 3, "10 minutes later the window has slid");
+    press(&mut state, "www");
+    assert_eq!(state.filter.editor.text(), "");
+    assert_eq!(state.view.len(), 12);
+}
+
+#[test]
+fn copy_keys_return_copy_effects_with_what_was_copied() {
+    let mut state = with_incident();
+    let effects = press(&mut state, "y");
+    let [Effect::Copy { text, what }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(text.contains("\"user\": \"carol@example.com\""), "{text}");
+    assert!(what.starts_with("entry "), "{what}");
+
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, "Y");
+    let [Effect::Copy { text, what }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.lines().all(|l| l.contains("\"type\":\"auth:failed\"")));
+    assert_eq!(what, "3 entries as JSON lines");
+}
+
+#[test]
+fn nothing_to_copy_is_said_not_attempted() {
+    let mut state = state();
+    assert!(press(&mut state, "yYe").is_empty());
+    assert!(state.notice.as_ref().is_some_and(|n| n.is_error));
+}
+
+#[test]
+fn export_keys_name_a_file_in_the_export_directory() {
+    let mut state = with_incident();
+    let cases = [
+        ('e', ExportFormat::Jsonl, "jsonl"),
+        ('E', ExportFormat::Csv, "csv"),
+    ];
+    for (export_key, format, extension) in cases {
+        let effects = press(&mut state, &export_key.to_string());
+        assert_eq!(
+            effects,
+            vec![Effect::Export {
+                format,
+                path: format!("/exports/auditui-20261124-103000.{extension}").into(),
+            }]
+        );
+    }
+}
+
+#[test]
+fn the_detail_view_opens_on_the_selection_and_copies_one_field() {
+    let mut state = with_incident();
+    press(&mut state, "g");
+    press(&mut state, "jjjjjj");
+    press_code(&mut state, KeyCode::Enter);
+    let Mode::Detail(detail) = &state.mode else {
+        panic!("detail expected");
+    };
+    assert_eq!(detail.doc.fields[detail.field].name, "id");
+    press_code(&mut state, KeyCode::Tab);
+    press_code(&mut state, KeyCode::Tab);
+    press_code(&mut state, KeyCode::Tab);
+    let effects = press(&mut state, "c");
+    assert_eq!(
+        effects,
+        vec![Effect::Copy {
+            text: "root@example.com".into(),
+            what: "field user".into(),
+        }]
+    );
+    let effects = press(&mut state, "y");
+    assert!(
+        matches!(&effects[..], [Effect::Copy { text, .. }] if text.contains("admin:add_users"))
+    );
+    press_code(&mut state, KeyCode::Esc);
+    assert!(matches!(state.mode, Mode::List));
+}
+
+#[test]
+fn the_detail_view_stays_on_its_entry_while_entries_arrive() {
+    let mut state = with_incident();
+    press(&mut state, "g");
+    press_code(&mut state, KeyCode::Enter);
+    state.update(Action::Poll(PollEvent::Entries(vec![entry(
+        30,
+        0,
+        "auth:login",
+        "z@example.com",
+        "1.1.1.1",
+        "null",
+    )])));
+    let effects = press(&mut state, "y");
+    assert!(
+        matches!(&effects[..], [Effect::Copy { text, .. }] if text.contains("alice@example.com"))
+    );
+}
+
+#[test]
+fn detail_scrolling_is_clamped_to_the_document() {
+    let mut state = with_incident();
+    press_code(&mut state, KeyCode::Enter);
+    for _ in 0..100 {
+        press(&mut state, "j");
+    }
+    let Mode::Detail(detail) = &state.mode else {
+        panic!("detail expected");
+    };
+    assert_eq!(detail.scroll, 0, "a short entry fits: nothing to scroll");
+}
+
+#[test]
+fn help_opens_over_the_current_view_and_closes_back_to_it() {
+    let mut state = with_incident();
+    press_code(&mut state, KeyCode::Enter);
+    press(&mut state, "?");
+    assert!(matches!(state.mode, Mode::Help { .. }));
+    press(&mut state, "?");
+    assert!(matches!(state.mode, Mode::Detail(_)));
+    press_code(&mut state, KeyCode::Esc);
+    press(&mut state, "?");
+    press_code(&mut state, KeyCode::Esc);
+    assert!(matches!(state.mode, Mode::List));
+}
+
+#[test]
+fn quit_keys_quit_from_every_view() {
+    let mut state = with_incident();
+    assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
+    press(&mut state, "?");
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(state.handle_key(ctrl_c), vec![Effect::Quit]);
+}
+
+#[test]
+fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
+    let cases = [
+        ("HTTP 401: token rejected", "Token rejected"),
+        ("HTTP 403: forbidden", "Permission missing"),
+    ];
+    for (reason, title) in cases {
+        let mut state = state();
+        state.update(Action::Poll(PollEvent::Status(PollStatus {
+            state: ConnState::Failed,
+            ..PollStatus::default()
+        })));
+        state.update(Action::Poll(PollEvent::Stopped {
+            reason: Some(reason.into()),
+        }));
+        let Mode::Fatal(fatal) = &state.mode else {
+            panic!("fatal expected for {reason}");
+        };
+        assert_eq!(fatal.title, title);
+        assert!(press(&mut state, "yj/").is_empty());
+        assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
+    }
+}
+
+#[test]
+fn a_later_fault_is_reported_and_the_view_keeps_working() {
+    let mut state = with_incident();
+    state.update(Action::Poll(PollEvent::Stopped {
+        reason: Some("HTTP 401: token revoked".into()),
+    }));
+    assert!(matches!(state.mode, Mode::List));
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.is_error && notice.text.contains("token revoked"));
+    press(&mut state, "/user:eve");
+    assert_eq!(state.view.len(), 2);
+}
+
+#[test]
+fn poller_status_and_malformed_entries_reach_the_status_bar() {
+    let mut state = with_incident();
+    let status = PollStatus {
+        state: ConnState::Live,
+        last_ok: Some(NOW),
+        lag: Some(Duration::from_secs(1)),
+        requests_last_minute: 7,
+        budget_per_minute: 30,
+        self_hidden: 4,
+        ..PollStatus::default()
+    };
+    state.update(Action::Poll(PollEvent::Status(status.clone())));
+    assert_eq!(state.status, status);
+    let rejected = auditui::entry::Entry::parse("{\"id\":1}").unwrap_err();
+    state.update(Action::Poll(PollEvent::Rejected(vec![rejected])));
+    assert_eq!(state.rejected, 1);
+    assert!(state.notice.as_ref().unwrap().text.contains("1 malformed"));
+}
+
+#[test]
+fn notices_fade_after_a_while() {
+    let mut state = with_incident();
+    press(&mut state, "w");
+    assert!(state.notice.is_some());
+    state.update(Action::Tick(NOW + 5_000_000_000));
+    assert!(state.notice.is_some());
+    state.update(Action::Tick(NOW + 11_000_000_000));
+    assert!(state.notice.is_none());
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_and_a_click_selects() {
+    let mut state = with_incident();
+    state.update(Action::Scroll(-3));
+    assert_eq!(state.selected_position(), Some(8));
+    assert!(!state.cursor.following);
+    // Rows start under the header, the filter bar and the column heading.
+    state.update(Action::Click { column: 10, row: 3 });
+    assert_eq!(state.selected_position(), Some(0));
+    state.update(Action::Click { column: 10, row: 5 });
+    assert_eq!(state.selected_position(), Some(2));
+    state.update(Action::Click {
+        column: 10,
+        row: 23,
+    });
+    assert_eq!(
+        state.selected_position(),
+        Some(2),
+        "the status bar is not a row"
+    );
+}
+
+#[test]
+fn paging_moves_by_a_screenful_over_many_entries() {
+    let mut state = state();
+    let many: Vec<_> = (0..1000)
+        .map(|i| {
+            entry(
+                100 + i,
+                59 - i64::from(i) / 20,
+                "api:create_query",
+                "bulk@example.com",
+                "10.1.1.1",
+                "null",
+            )
+        })
+        .collect();
+    state.update(Action::Poll(PollEvent::Entries(many)));
+    assert_eq!(state.view.len(), 1000);
+    let page = state.screen.page();
+    press_code(&mut state, KeyCode::PageUp);
+    assert_eq!(state.selected_position(), Some(999 - page));
+    assert_eq!(state.top(), 999 - page - (page - 1));
+    press(&mut state, "g");
+    assert_eq!(state.top(), 0);
+    press_code(&mut state, KeyCode::PageDown);
+    assert_eq!(state.selected_position(), Some(page));
+}
+
+#[test]
+fn local_time_is_a_toggle() {
+    let mut state = with_incident();
+    assert_eq!(state.zone, auditui::ui::time::Zone::Utc);
+    press(&mut state, "L");
+    assert_eq!(state.zone, auditui::ui::time::Zone::Local);
+    press(&mut state, "L");
+    assert_eq!(state.zone, auditui::ui::time::Zone::Utc);
+}
