@@ -105,7 +105,7 @@ impl AuditSource for Fake {
 fn config(start: Start) -> PollerConfig {
     let mut config = PollerConfig::new(start);
     config.self_filter = SelfFilter {
-        agent: Some(AGENT.into()),
+        agents: vec![AGENT.into()],
         user: Some(SERVICE.into()),
     };
     config.page_size = 100;

@@ -3,6 +3,7 @@
 //! It talks to the rest of the program only through owned messages ([`PollEvent`]) and a control channel
 //! ([`PollControl`]); it never shares state with the UI. Start it with [`spawn`].
 
+mod client_source;
 mod driver;
 #[cfg(test)]
 mod driver_tests;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+pub use client_source::{client_backoff, identify_self, identify_self_resuming, session_agent};
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus};
 pub use schedule::BackoffPolicy;
 pub use source::{AuditSource, Fault, SourceError};
@@ -41,7 +43,7 @@ pub struct PollerConfig {
     pub self_filter: SelfFilter,
     /// Entries asked per page (at most [`PAGE_SIZE`]).
     pub page_size: u16,
-    /// Wait after consecutive failures.
+    /// Wait after consecutive failures (default: the client's jittered exponential policy).
     pub backoff: BackoffPolicy,
 }
 
@@ -56,7 +58,7 @@ impl PollerConfig {
             show_self: false,
             self_filter: SelfFilter::default(),
             page_size: PAGE_SIZE,
-            backoff: Box::new(default_backoff),
+            backoff: client_backoff(),
         }
     }
 }
@@ -73,15 +75,6 @@ impl fmt::Debug for PollerConfig {
             .field("page_size", &self.page_size)
             .finish_non_exhaustive()
     }
-}
-
-/// Exponential from one second, doubling, capped at a minute, with up to half of it taken off at random
-/// so that clients failing together do not retry together.
-fn default_backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
-    let base =
-        Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(60));
-    let jittered = base.mul_f64(1.0 - rand::random::<f64>() * 0.5);
-    jittered.max(retry_after.unwrap_or_default())
 }
 
 /// Starts the poller on the current tokio runtime. Entries, status and the final stop arrive on the

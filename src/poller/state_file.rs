@@ -18,6 +18,10 @@ pub struct SavedPosition {
     /// The `--type` the position was followed with.
     #[serde(default)]
     pub log_type: Option<String>,
+    /// The User-Agent of the run that saved it: its last fetch entries come after the position, and
+    /// the run that resumes hides them as its own.
+    #[serde(default)]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +94,7 @@ mod tests {
         SavedPosition {
             cursor: Uuid::from_u128(n),
             log_type: Some("auth:login".into()),
+            agent: Some("auditui/0.1 (session 1)".into()),
         }
     }
 
@@ -111,6 +116,20 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("tail.state")]);
+    }
+
+    #[test]
+    fn a_file_from_before_agents_were_saved_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tail.state");
+        fs::write(
+            &path,
+            r#"{"cursor":"00000000-0000-0000-0000-000000000005"}"#,
+        )
+        .unwrap();
+        let saved = load(&path).unwrap().unwrap();
+        assert_eq!(saved.cursor, Uuid::from_u128(5));
+        assert_eq!(saved.agent, None);
     }
 
     #[test]

@@ -62,8 +62,9 @@ pub struct Delivery {
 /// fetches stay visible.
 #[derive(Debug, Clone, Default)]
 pub struct SelfFilter {
-    /// The User-Agent this session sends (unique per session).
-    pub agent: Option<String>,
+    /// The User-Agents that are this tool's own: the one this session sends (unique per session) and,
+    /// when resuming a saved position, the one of the run that saved it (its last fetches come after).
+    pub agents: Vec<String>,
     /// The service user behind the token, when known.
     pub user: Option<String>,
 }
@@ -73,12 +74,12 @@ impl SelfFilter {
         if entry.kind != FETCH_TYPE {
             return false;
         }
-        match (&self.agent, entry.user_agent.is_empty()) {
-            // The agent, unique to this session, says it precisely when the API records it.
-            (Some(agent), false) => entry.user_agent == *agent,
-            // Without an agent to compare, the service user is the best evidence there is.
-            _ => self.user.as_ref().is_some_and(|user| entry.user == *user),
+        if !self.agents.is_empty() && !entry.user_agent.is_empty() {
+            // The agent, unique to a session, says it precisely when the API records it.
+            return self.agents.contains(&entry.user_agent);
         }
+        // Without an agent to compare, the service user is the best evidence there is.
+        self.user.as_ref().is_some_and(|user| entry.user == *user)
     }
 }
 
@@ -267,7 +268,7 @@ mod tests {
 
     fn filter() -> SelfFilter {
         SelfFilter {
-            agent: Some(AGENT.into()),
+            agents: vec![AGENT.into()],
             user: Some(SERVICE.into()),
         }
     }
@@ -477,8 +478,17 @@ mod tests {
                 "no agent known: the service user decides",
                 entry_with(1, FETCH_TYPE, SERVICE, other_agent),
                 SelfFilter {
-                    agent: None,
+                    agents: Vec::new(),
                     user: Some(SERVICE.into()),
+                },
+                true,
+            ),
+            (
+                "the run this one resumes",
+                entry_with(1, FETCH_TYPE, SERVICE, "auditui/0.1 (session 0ld)"),
+                SelfFilter {
+                    agents: vec![AGENT.into(), "auditui/0.1 (session 0ld)".into()],
+                    user: None,
                 },
                 true,
             ),

@@ -1,0 +1,99 @@
+//! The poller on the real API: [`Client`] as an [`AuditSource`], and how this session knows its own
+//! fetches when it sees them in the stream.
+
+use uuid::Uuid;
+
+use super::schedule::BackoffPolicy;
+use super::source::{AuditSource, SourceError};
+use super::stream::SelfFilter;
+use crate::client::backoff::{Backoff, random_unit};
+use crate::client::{ApiError, Client, default_user_agent};
+use crate::entry::Batch;
+
+impl From<ApiError> for SourceError {
+    fn from(err: ApiError) -> SourceError {
+        let message = err.to_string();
+        if !err.is_retryable() {
+            return SourceError::fatal(message);
+        }
+        SourceError {
+            fault: super::Fault::Retry {
+                retry_after: err.retry_after(),
+                rate_limited: matches!(err, ApiError::RateLimited { .. }),
+            },
+            message,
+        }
+    }
+}
+
+impl AuditSource for Client {
+    async fn page(
+        &self,
+        from: Uuid,
+        take: u16,
+        log_type: Option<&str>,
+    ) -> Result<Batch, SourceError> {
+        Ok(Client::page(self, from, take, log_type).await?)
+    }
+
+    async fn latest(&self, log_type: Option<&str>) -> Result<Batch, SourceError> {
+        Ok(Client::latest(self, log_type).await?)
+    }
+
+    async fn earliest(&self, log_type: Option<&str>) -> Result<Batch, SourceError> {
+        Ok(Client::earliest(self, log_type).await?)
+    }
+
+    async fn search(&self, epoch_secs: i64, log_type: Option<&str>) -> Result<Batch, SourceError> {
+        Ok(Client::search(self, epoch_secs, log_type).await?)
+    }
+}
+
+/// A User-Agent unique to this session: the API records it in each fetch entry, which is how the
+/// poller tells its own fetches from another integration's (or another auditui's).
+pub fn session_agent() -> String {
+    format!(
+        "{} (session {:016x})",
+        default_user_agent(),
+        rand::random::<u64>()
+    )
+}
+
+/// The filter for this session's own fetches: its agent, and the service user behind the token when
+/// `whoami` names one (for an API that does not record the agent).
+pub async fn identify_self(client: &Client, agent: String) -> SelfFilter {
+    identify_self_resuming(client, agent, None).await
+}
+
+/// As [`identify_self`], also owning the fetches of the earlier run (its agent) that saved the position
+/// this session resumes: its last requests are logged after the position it saved.
+pub async fn identify_self_resuming(
+    client: &Client,
+    agent: String,
+    earlier: Option<String>,
+) -> SelfFilter {
+    let user = match client.whoami().await {
+        Ok(fields) => ["email", "user", "username", "user_email"]
+            .iter()
+            .find_map(|key| fields.get(*key)?.as_str().map(str::to_owned)),
+        Err(err) => {
+            tracing::warn!("whoami failed, own fetches recognized by user agent only: {err}");
+            None
+        }
+    };
+    SelfFilter {
+        agents: std::iter::once(agent).chain(earlier).collect(),
+        user,
+    }
+}
+
+/// The client's retry-delay policy (exponential, jittered, capped near a minute, Retry-After honoured).
+pub fn client_backoff() -> BackoffPolicy {
+    let mut backoff = Backoff::default();
+    Box::new(move |attempt, retry_after| {
+        if attempt <= 1 {
+            backoff.reset();
+        }
+        backoff.next_delay(retry_after, &mut random_unit)
+    })
+}

@@ -1,0 +1,72 @@
+//! How `auditui tail` ends: `--max`, `--for`, a rejected token; and what it writes where.
+
+mod tail_support;
+
+use std::time::Duration;
+
+use auditui::simulator::SimConfig;
+use tail_support::{Tail, ids, start_simulator};
+
+fn quiet() -> SimConfig {
+    SimConfig {
+        events_per_sec: 50.0,
+        history: Duration::from_secs(120),
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_writes_that_many_entries_and_exits_cleanly() {
+    let sim = start_simulator(quiet()).await;
+    let (lines, ok, stderr) = Tail::start(&sim, &["--from-start", "--max", "7"])
+        .finish()
+        .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(ids(&lines), sim.ground_truth()[..7]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn for_stops_after_the_duration() {
+    let sim = start_simulator(quiet()).await;
+    let started = std::time::Instant::now();
+    let (lines, ok, stderr) = Tail::start(&sim, &["--for", "2s", "--interval", "0.5"])
+        .finish()
+        .await;
+    assert!(ok, "{stderr}");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(!lines.is_empty());
+    assert!(stderr.contains("wrote"), "a summary on stderr: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_fails_with_advice_and_no_output() {
+    let sim = start_simulator(SimConfig {
+        accept_token: "another-token".into(),
+        ..quiet()
+    })
+    .await;
+    let (lines, ok, stderr) = Tail::start(&sim, &[]).finish().await;
+    assert!(!ok);
+    assert!(lines.is_empty());
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("demo-token"), "the token is never shown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_output_has_a_header_and_one_row_per_entry() {
+    let sim = start_simulator(quiet()).await;
+    let (lines, ok, stderr) = Tail::start(&sim, &["--from-start", "--max", "3", "--format", "csv"])
+        .finish()
+        .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(lines[0], auditui::export::CSV_HEADER);
+    let first_ids: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    let truth: Vec<String> = sim.ground_truth()[..3]
+        .iter()
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(first_ids, truth);
+}

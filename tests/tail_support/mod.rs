@@ -1,0 +1,196 @@
+//! Running the real `auditui tail` binary against an in-process simulator.
+
+#![allow(dead_code)] // each test file uses its own part of the helpers
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use auditui::simulator::{self, DEMO_TOKEN, SimConfig, SimHandle};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub const AUDIT_PATH: &str = "/api/v1/logs/audit";
+
+pub async fn start_simulator(config: SimConfig) -> SimHandle {
+    simulator::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts")
+}
+
+/// A running `auditui tail`, its stdout read line by line as it comes.
+pub struct Tail {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    stderr: JoinHandle<String>,
+    /// Every line read so far.
+    pub output: Vec<String>,
+}
+
+impl Tail {
+    pub fn start(sim: &SimHandle, args: &[&str]) -> Tail {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
+            .arg("tail")
+            .args(["--base-url", &sim.base_url()])
+            .args(args)
+            .env("HARVEY_API_TOKEN", DEMO_TOKEN)
+            .env("AUDITUI_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("auditui runs");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text).await;
+            text
+        });
+        Tail {
+            child,
+            lines,
+            stderr,
+            output: Vec::new(),
+        }
+    }
+
+    /// Reads lines until `done` holds for what was read; panics after `limit`.
+    pub async fn read_until(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&[String]) -> bool,
+    ) {
+        let deadline = Instant::now() + limit;
+        while !done(&self.output) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.lines.recv()).await {
+                Ok(Some(line)) => self.output.push(line),
+                Ok(None) => panic!(
+                    "tail exited before {what}; stderr:\n{}",
+                    self.stop_text().await
+                ),
+                Err(_) => panic!(
+                    "no {what} within {limit:?} ({} lines read); stderr:\n{}",
+                    self.output.len(),
+                    self.stop_text().await
+                ),
+            }
+        }
+    }
+
+    /// Asks the tail to stop (SIGTERM, as `kill` does), reads the rest of its output, returns its
+    /// exit status success and its stderr.
+    pub async fn terminate(self) -> (Vec<String>, bool, String) {
+        if let Some(pid) = self.child.id() {
+            let sent = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(sent.success());
+        }
+        self.finish().await
+    }
+
+    /// Waits for the tail to end by itself; returns its lines, whether it succeeded, and its stderr.
+    pub async fn finish(mut self) -> (Vec<String>, bool, String) {
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("tail ends within 30 s")
+            .expect("wait works");
+        while let Some(line) = self.lines.recv().await {
+            self.output.push(line);
+        }
+        let stderr = self.stderr.await.unwrap_or_default();
+        (self.output, status.success(), stderr)
+    }
+
+    async fn stop_text(&mut self) -> String {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        (&mut self.stderr).await.unwrap_or_default()
+    }
+}
+
+/// The id of a JSON line.
+pub fn id_of(line: &str) -> Uuid {
+    let value: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    Uuid::parse_str(value["id"].as_str().expect("an id")).expect("a uuid")
+}
+
+pub fn ids(lines: &[String]) -> Vec<Uuid> {
+    lines.iter().map(|l| id_of(l)).collect()
+}
+
+/// Whether every id of `wanted` is among `lines`.
+pub fn covers(lines: &[String], wanted: &[Uuid]) -> bool {
+    let seen: HashSet<Uuid> = lines.iter().map(|l| id_of(l)).collect();
+    wanted.iter().all(|id| seen.contains(id))
+}
+
+/// The arrival times of the audit requests the simulator served.
+pub fn audit_request_times(sim: &SimHandle) -> Vec<Instant> {
+    let mut times: Vec<Instant> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with(AUDIT_PATH))
+        .map(|r| r.at)
+        .collect();
+    times.sort();
+    times
+}
+
+/// The most requests in any 60-second window.
+pub fn busiest_minute(times: &[Instant]) -> usize {
+    let window = Duration::from_secs(60);
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|&&t| t < times[i] + window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+pub fn state_path(dir: &Path) -> String {
+    dir.join("tail.state").to_str().unwrap().to_owned()
+}
+
+/// Asserts that `delivered` is exactly `truth`, saying how it differs when it is not.
+pub fn assert_same_stream(delivered: &[Uuid], truth: &[Uuid]) {
+    let seen: HashSet<&Uuid> = delivered.iter().collect();
+    let wanted: HashSet<&Uuid> = truth.iter().collect();
+    let missing: Vec<&Uuid> = truth.iter().filter(|id| !seen.contains(id)).collect();
+    let extra: Vec<&Uuid> = delivered.iter().filter(|id| !wanted.contains(id)).collect();
+    let repeated = delivered.len() - seen.len();
+    let disordered = delivered.windows(2).filter(|w| w[0] >= w[1]).count();
+    assert!(
+        missing.is_empty() && extra.is_empty() && repeated == 0 && disordered == 0,
+        "delivered {} of {} entries: {} missing (first {:?}), {} not generated (first {:?}), \
+         {repeated} repeated, {disordered} out of order",
+        delivered.len(),
+        truth.len(),
+        missing.len(),
+        missing.iter().take(3).collect::<Vec<_>>(),
+        extra.len(),
+        extra.iter().take(3).collect::<Vec<_>>(),
+    );
+}
