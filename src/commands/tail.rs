@@ -1,7 +1,7 @@
 //! `auditui tail`: the poller's entries to stdout as JSON lines or CSV, status and errors to stderr.
 
 use std::future::Future;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -41,8 +41,7 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         ..ClientOptions::from_connection(&connection)
     })?;
     config.self_filter = identify_self_resuming(&client, agent.clone(), earlier_agent).await;
-    let out = BufWriter::new(io::stdout().lock());
-    let output = Output::new(out, args, resumed, filter.as_ref(), agent)?;
+    let output = Output::new(io::stdout().lock(), args, resumed, filter.as_ref(), agent)?;
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }
@@ -141,6 +140,11 @@ fn describe_type(log_type: Option<&str>) -> String {
     }
 }
 
+/// Most output handed to stdout at once (unless one line is longer), the position saved right after
+/// it: the saved position never runs ahead of what was written, and what a kill -9 can make the next
+/// run repeat is at most one chunk.
+const CHUNK_BYTES: usize = 64 * 1024;
+
 /// Whether to go on after an event.
 #[derive(Debug, PartialEq, Eq)]
 enum Flow {
@@ -214,34 +218,54 @@ impl<'q, W: Write> Output<'q, W> {
     }
 
     fn write_entries(&mut self, entries: &[Entry]) -> anyhow::Result<Flow> {
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+        let mut line = Vec::new();
         let mut last = None;
         let mut flow = Flow::Continue;
         for entry in entries {
-            if self.max.is_some_and(|max| self.written >= max) {
+            if self.max_reached() {
                 flow = Flow::Done;
                 break;
             }
-            last = Some(entry.id);
             if let Some(filter) = &mut self.filter
                 && !filter.matches(&fields(entry))
             {
+                last = Some(entry.id);
                 continue;
             }
+            line.clear();
             match self.format {
-                TailFormat::Jsonl => write_json_line(&mut self.out, entry)?,
-                TailFormat::Csv => write_csv_row(&mut self.out, &entry.row())?,
+                TailFormat::Jsonl => write_json_line(&mut line, entry)?,
+                TailFormat::Csv => write_csv_row(&mut line, &entry.row())?,
             }
+            if chunk.len() + line.len() > CHUNK_BYTES {
+                self.commit(&mut chunk, last)?;
+            }
+            chunk.extend_from_slice(&line);
+            last = Some(entry.id);
             self.written += 1;
         }
-        if self.max.is_some_and(|max| self.written >= max) {
+        if self.max_reached() {
             flow = Flow::Done;
         }
-        self.out.flush()?;
         // Saved now, not only at the batch's position: a stop before that must not repeat these.
+        self.commit(&mut chunk, last)?;
+        Ok(flow)
+    }
+
+    fn max_reached(&self) -> bool {
+        self.max.is_some_and(|max| self.written >= max)
+    }
+
+    /// Writes and flushes `chunk`, then saves `last` (the last entry it holds or passed over).
+    fn commit(&mut self, chunk: &mut Vec<u8>, last: Option<Uuid>) -> anyhow::Result<()> {
+        self.out.write_all(chunk)?;
+        self.out.flush()?;
+        chunk.clear();
         if let Some(id) = last {
             self.save(id)?;
         }
-        Ok(flow)
+        Ok(())
     }
 
     fn save(&mut self, cursor: Uuid) -> anyhow::Result<()> {
@@ -510,6 +534,64 @@ mod tests {
             .take(PollEvent::Position(Uuid::from_u128(5)), &mut err)
             .unwrap();
         assert_eq!(saved(), Uuid::from_u128(5), "hidden entries move it too");
+    }
+
+    /// An output that notes, at each write, the position the state file held then.
+    struct Watched {
+        state: PathBuf,
+        out: Vec<u8>,
+        /// The id of the last line written before each write, the position saved then, the size.
+        writes: Vec<(Option<Uuid>, Option<Uuid>, usize)>,
+    }
+
+    impl Write for Watched {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let written = lines(&self.out).last().map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                Uuid::parse_str(value["id"].as_str().unwrap()).unwrap()
+            });
+            let saved = state_file::load(&self.state).unwrap().map(|p| p.cursor);
+            self.writes.push((written, saved, buf.len()));
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_large_batch_goes_out_in_chunks_each_followed_by_its_saved_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tail.state");
+        let args = tail_args(&["--state", state.to_str().unwrap()]);
+        let p = plan(&args).unwrap();
+        let watched = Watched {
+            state: state.clone(),
+            out: Vec::new(),
+            writes: Vec::new(),
+        };
+        let mut output = Output::new(watched, &args, false, None, p.agent.clone()).unwrap();
+        let batch: Vec<Entry> = (1..=2000).map(entry).collect();
+        let line_bytes = batch[0].raw.get().len() + 1;
+        assert!(
+            batch.len() * line_bytes > 2 * CHUNK_BYTES,
+            "the batch spans chunks"
+        );
+        output
+            .take(PollEvent::Entries(batch.clone()), &mut Vec::new())
+            .unwrap();
+        let Watched { out, writes, .. } = output.out;
+        assert_eq!(lines(&out).len(), batch.len());
+        assert!(writes.len() >= 3, "{} writes", writes.len());
+        for (written, saved, size) in &writes {
+            // Never ahead of the output, and caught up with it before each new chunk.
+            assert_eq!(saved, written);
+            assert!(*size <= CHUNK_BYTES, "a write of {size} bytes");
+        }
+        let saved = state_file::load(&state).unwrap().unwrap().cursor;
+        assert_eq!(saved, Uuid::from_u128(2000));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The saved stream position of `tail --state FILE`: where a restart resumes, with no loss and no repeat.
 //!
 //! Saved atomically (a temporary file in the same directory, synced, then renamed over the old one), so
-//! the file always holds either the previous position or the new one, never a torn write.
+//! the file always holds either the previous position or the new one, never a torn write. `tail` saves
+//! right after each chunk of output it flushes, so the position is never ahead of what was written; a
+//! kill -9 between a flush and its save makes the next run repeat that one chunk.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
