@@ -76,9 +76,11 @@ pub fn save(path: &Path, position: &SavedPosition) -> Result<(), StateFileError>
         return Err(fail(err));
     }
     // The rename itself reaches the disk when the directory is synced; not every platform allows it.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = File::open(dir).and_then(|d| d.sync_all());
-    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let _ = File::open(dir).and_then(|d| d.sync_all());
     Ok(())
 }
 
