@@ -25,6 +25,8 @@ pub async fn start_simulator(config: SimConfig) -> SimHandle {
 /// A running `auditui tail`, its stdout read line by line as it comes.
 pub struct Tail {
     child: Child,
+    /// Holds the tail's log (written at debug level, every crate included).
+    log_dir: tempfile::TempDir,
     lines: mpsc::UnboundedReceiver<String>,
     stderr: JoinHandle<String>,
     /// Every line read so far.
@@ -35,9 +37,12 @@ pub struct Tail {
 
 impl Tail {
     pub fn start(sim: &SimHandle, args: &[&str]) -> Tail {
+        let log_dir = tempfile::tempdir().expect("a log directory");
         let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
             .arg("tail")
             .args(["--base-url", &sim.base_url()])
+            .arg("--log-file")
+            .arg(log_dir.path().join("tail.log"))
             .args(args)
             .env("HARVEY_API_TOKEN", DEMO_TOKEN)
             .env("AUDITUI_LOG", "debug")
@@ -65,6 +70,7 @@ impl Tail {
         });
         Tail {
             child,
+            log_dir,
             lines,
             stderr,
             output: Vec::new(),
@@ -76,24 +82,39 @@ impl Tail {
     pub async fn read_until(&mut self, limit: Duration, what: &str, done: impl Fn(&Tail) -> bool) {
         let deadline = Instant::now() + limit;
         while !done(self) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.lines.recv()).await {
-                Ok(Some(line)) => {
-                    if line.starts_with('{') {
-                        self.ids.insert(id_of(&line));
-                    }
-                    self.output.push(line);
-                }
-                Ok(None) => panic!(
-                    "tail exited before {what}; stderr:\n{}",
-                    self.stop_text().await
-                ),
-                Err(_) => panic!(
+            if !self.read_line_before(deadline, what).await {
+                panic!(
                     "no {what} within {limit:?} ({} lines read); stderr:\n{}",
                     self.output.len(),
                     self.stop_text().await
-                ),
+                );
             }
+        }
+    }
+
+    /// Reads whatever lines come for `span`: the tail may write nothing for a while (waiting on its
+    /// budget), which must not end the reading early or late.
+    pub async fn read_for(&mut self, span: Duration, what: &str) {
+        let until = Instant::now() + span;
+        while Instant::now() < until && self.read_line_before(until, what).await {}
+    }
+
+    /// Reads one line; false when `deadline` came first. Panics when the tail exited.
+    async fn read_line_before(&mut self, deadline: Instant, what: &str) -> bool {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, self.lines.recv()).await {
+            Ok(Some(line)) => {
+                if line.starts_with('{') {
+                    self.ids.insert(id_of(&line));
+                }
+                self.output.push(line);
+                true
+            }
+            Ok(None) => panic!(
+                "tail exited before {what}; stderr:\n{}",
+                self.stop_text().await
+            ),
+            Err(_) => false,
         }
     }
 
@@ -116,6 +137,7 @@ impl Tail {
     }
 
     /// Waits for the tail to end by itself; returns its lines, whether it succeeded, and its stderr.
+    /// The token must appear in none of its output and nowhere in its debug-level log.
     pub async fn finish(mut self) -> (Vec<String>, bool, String) {
         let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
@@ -125,6 +147,12 @@ impl Tail {
             self.output.push(line);
         }
         let stderr = self.stderr.await.unwrap_or_default();
+        let log = std::fs::read_to_string(self.log_dir.path().join("tail.log"))
+            .expect("the tail keeps a log");
+        let stdout = self.output.join("\n");
+        for (place, text) in [("stdout", &stdout), ("stderr", &stderr), ("the log", &log)] {
+            assert!(!text.contains(DEMO_TOKEN), "the token appears in {place}");
+        }
         (self.output, status.success(), stderr)
     }
 
