@@ -148,3 +148,34 @@ async fn a_reader_that_goes_away_ends_the_tail_quietly() {
         .unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_api_hangs_is_obeyed_at_once() {
+    // An API that accepts connections and never answers: the tail's first call hangs.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(["tail", "--base-url", &base_url])
+        .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let (_hanging, _) = tokio::time::timeout(Duration::from_secs(30), listener.accept())
+        .await
+        .expect("the tail calls the API")
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // Well under the client's 30 s request timeout.
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the tail stops without waiting for the hung call")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}

@@ -32,13 +32,20 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         earlier_agent,
     } = plan(args)?;
     // Installed before the first request, so a stop is always a clean one.
-    let stop = stop_requested(run_for).context("cannot watch for Ctrl-C")?;
+    let mut stop = Box::pin(stop_requested(run_for).context("cannot watch for Ctrl-C")?);
     let connection = config::resolve(&cli.api)?;
     let client = Client::new(ClientOptions {
         user_agent: Some(agent.clone()),
         ..ClientOptions::from_connection(&connection)
     })?;
-    config.self_filter = identify_self_resuming(&client, agent.clone(), earlier_agent).await;
+    // `whoami` can hang up to the client's timeout: a stop asked meanwhile is obeyed at once.
+    config.self_filter = tokio::select! {
+        why = &mut stop => {
+            eprintln!("auditui: {why}: stopping before the first request");
+            return Ok(ExitCode::SUCCESS);
+        }
+        filter = identify_self_resuming(&client, agent.clone(), earlier_agent) => filter,
+    };
     let output = Output::new(io::stdout().lock(), args, resumed, filter.as_ref(), agent)?;
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
