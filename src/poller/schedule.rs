@@ -79,10 +79,6 @@ impl Schedule {
         self.paused
     }
 
-    pub fn budget(&self) -> u32 {
-        self.budget
-    }
-
     pub fn interval(&self) -> Duration {
         self.interval
     }
@@ -104,7 +100,7 @@ impl Schedule {
     }
 
     /// The earliest time the budget allows another request, when it holds one back at all.
-    pub fn budget_allows_at(&self) -> Option<Instant> {
+    fn budget_allows_at(&self) -> Option<Instant> {
         let used = self.requests.len();
         let budget = self.budget as usize;
         (used >= budget).then(|| self.requests[used - budget] + BUDGET_WINDOW)
