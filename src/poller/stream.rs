@@ -409,6 +409,17 @@ mod tests {
     }
 
     #[test]
+    fn a_page_out_of_order_is_delivered_in_id_order() {
+        let mut stream = Stream::new(Start::After(id(0)), filter(), false).with_page_size(3);
+        let d = stream
+            .accept(batch(vec![entry(3), entry(1), entry(2)], vec![]))
+            .unwrap();
+        assert_eq!(ids(&d.entries), vec![id(1), id(2), id(3)]);
+        assert_eq!(d.position, Some(id(3)));
+        assert!(d.more);
+    }
+
+    #[test]
     fn nothing_at_or_below_the_cursor_is_delivered_again() {
         let mut stream = Stream::new(Start::After(id(5)), filter(), false);
         let d = stream
