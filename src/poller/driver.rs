@@ -185,11 +185,12 @@ impl<S: AuditSource> Driver<S> {
         } else {
             Some(Duration::ZERO)
         };
-        if !entries.is_empty() {
-            self.send(PollEvent::Entries(entries)).await?;
-        }
+        // Rejections first: once an entry is shown, every malformed one before it has been reported.
         if !rejected.is_empty() {
             self.send(PollEvent::Rejected(rejected)).await?;
+        }
+        if !entries.is_empty() {
+            self.send(PollEvent::Entries(entries)).await?;
         }
         if let Some(position) = position {
             self.send(PollEvent::Position(position)).await?;
