@@ -17,7 +17,7 @@ pub enum Malformation {
     BadTimestamp,
     /// The timestamp is missing.
     MissingTimestamp,
-    /// A number where a string belongs (the entry parser then cannot read the id either).
+    /// A number where a string belongs.
     NumberForString,
     /// The id is not a UUID: a client cannot even place it.
     UnreadableId,
@@ -26,18 +26,15 @@ pub enum Malformation {
 impl Malformation {
     /// Whether a client can still read the id of an entry damaged this way.
     pub fn keeps_readable_id(self) -> bool {
-        matches!(
-            self,
-            Malformation::BadTimestamp | Malformation::MissingTimestamp
-        )
+        self != Malformation::UnreadableId
     }
 
     /// A random kind of damage; most keep a readable id.
     pub fn pick(rng: &mut impl Rng) -> Malformation {
         match rng.random_range(0..10) {
-            0..=3 => Malformation::BadTimestamp,
-            4..=6 => Malformation::MissingTimestamp,
-            7..=8 => Malformation::NumberForString,
+            0..=2 => Malformation::BadTimestamp,
+            3..=4 => Malformation::MissingTimestamp,
+            5..=8 => Malformation::NumberForString,
             _ => Malformation::UnreadableId,
         }
     }
