@@ -60,6 +60,9 @@ fn client(base_url: &str) -> Client {
     .unwrap()
 }
 
+/// What a case expects of the error.
+type Expect = Box<dyn Fn(&ApiError) -> bool>;
+
 fn canned(status: u16, headers: &[(&'static str, &str)], body: &[u8]) -> Canned {
     Canned {
         status,
@@ -71,7 +74,7 @@ fn canned(status: u16, headers: &[(&'static str, &str)], body: &[u8]) -> Canned 
 #[tokio::test]
 async fn odd_answers_become_the_right_typed_errors() {
     let echo = format!(r#"{{"error": "bad token {TOKEN} in query"}}"#);
-    let cases: Vec<(&str, Canned, Box<dyn Fn(&ApiError) -> bool>)> = vec![
+    let cases: Vec<(&str, Canned, Expect)> = vec![
         (
             "a body that is not UTF-8",
             canned(200, &[], &[0x7b, 0xff, 0xfe, 0x7d]),
