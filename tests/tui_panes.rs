@@ -147,16 +147,17 @@ fn hostile_text_is_shown_escaped_never_executed() {
 #[test]
 fn filter_bar_states() {
     let cases = [
-        ("idle", "", None, None),
-        ("typing", "user:alice type:auth:*", Some(22), None),
+        ("idle", "", None, None, None),
+        ("typing", "user:alice type:auth:*", Some(22), None, None),
         (
             "invalid",
             "since:soon",
             Some(10),
             Some("since: needs a duration or a timestamp at column 7"),
+            Some(7),
         ),
     ];
-    for (name, text, cursor, error) in cases {
+    for (name, text, cursor, error, error_column) in cases {
         let mut terminal = Terminal::new(TestBackend::new(80, 1)).unwrap();
         terminal
             .draw(|frame| {
@@ -164,6 +165,7 @@ fn filter_bar_states() {
                     text,
                     cursor,
                     error,
+                    error_column,
                     shown: 3,
                     total: 12,
                 };
@@ -189,6 +191,7 @@ fn filter_bar_keeps_the_cursor_in_sight_on_long_text() {
         text,
         cursor: Some(cursor),
         error: None,
+        error_column: None,
         shown: 1,
         total: 2,
     };

@@ -535,3 +535,55 @@ fn local_time_is_a_toggle() {
     press(&mut state, "L");
     assert_eq!(state.zone, auditui::ui::time::Zone::Utc);
 }
+
+#[test]
+fn the_activity_strip_counted_on_arrival_matches_a_full_recount() {
+    let mut state = with_incident();
+    press(&mut state, "/type:auth:*");
+    press_code(&mut state, KeyCode::Enter);
+    let more: Vec<_> = (0..50)
+        .map(|i| {
+            let kind = if i % 2 == 0 {
+                "auth:failed"
+            } else {
+                "api:create_query"
+            };
+            entry(
+                200 + i,
+                i64::from(i % 7),
+                kind,
+                "x@example.com",
+                "10.9.9.9",
+                "null",
+            )
+        })
+        .collect();
+    state.update(Action::Poll(PollEvent::Entries(more)));
+    let recount = state.view.per_minute(
+        &state.store,
+        auditui::app::state::ACTIVITY_MINUTES,
+        state.activity_end,
+    );
+    assert_eq!(state.activity, recount);
+    assert_eq!(
+        state.activity.iter().sum::<u64>(),
+        5 + 25,
+        "five auth entries in the incident"
+    );
+}
+
+#[test]
+fn polling_pauses_and_resumes_through_the_poller_control() {
+    use auditui::poller::PollControl;
+    let mut state = with_incident();
+    assert_eq!(
+        press(&mut state, "p"),
+        vec![Effect::Control(PollControl::Pause)]
+    );
+    assert!(state.polling_paused);
+    assert_eq!(
+        press(&mut state, "p"),
+        vec![Effect::Control(PollControl::Resume)]
+    );
+    assert!(!state.polling_paused);
+}

@@ -106,6 +106,7 @@ commands! {
     FilterIp = "filter_ip", "filter to this IP";
     CycleWindow = "cycle_window", "time window: 5m, 15m, 1h, 24h, all";
     ToggleLocalTime = "toggle_local_time", "show times in UTC or local time";
+    TogglePolling = "toggle_polling", "pause or resume polling (nothing is lost)";
     NextField = "next_field", "select the next field";
     PrevField = "prev_field", "select the previous field";
     ApplyFilter = "apply_filter", "keep the filter and leave the bar";

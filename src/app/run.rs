@@ -44,6 +44,7 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
     let size = guard.terminal.size()?;
     state.update(Action::Resize {
         width: size.width,
@@ -69,6 +70,7 @@ pub async fn run(
             _ = tick.tick() => state.update(Action::Tick(wall_clock())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
         };
         for _ in 0..DRAIN_BEFORE_DRAW {
             match events_from_poller.try_recv() {

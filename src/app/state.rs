@@ -17,6 +17,7 @@ use crate::ui::time::Zone;
 
 /// Minutes of activity kept for the header strip.
 pub const ACTIVITY_MINUTES: usize = 240;
+const MINUTE: i64 = 60 * 1_000_000_000;
 
 /// The filter bar: the text being typed, and what became of it.
 #[derive(Debug, Default)]
@@ -94,10 +95,14 @@ pub struct State {
     pub screen: Areas,
     /// Entries per minute for the current view, oldest first.
     pub activity: Vec<u64>,
+    /// The end (exclusive) of the last minute counted in `activity`.
+    pub activity_end: UnixNanos,
     /// What is being watched, for the header.
     pub source: String,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// The user paused the poller.
+    pub polling_paused: bool,
     /// Rejected entries, counted when the poller reports them.
     pub rejected: u64,
 }
@@ -126,8 +131,10 @@ impl State {
             keymap,
             screen: Areas::of(ratatui::layout::Rect::new(0, 0, 80, 24)),
             activity: Vec::new(),
+            activity_end: now,
             source: source.to_owned(),
             export_dir: std::env::current_dir().unwrap_or_default(),
+            polling_paused: false,
             rejected: 0,
         };
         state.refresh_activity();
@@ -173,10 +180,23 @@ impl State {
         self.index_at(position).map(|i| self.store.get(i).id())
     }
 
-    /// Recounts the header strip for the current view.
+    /// Recounts the header strip for the current view (the filter changed, or a minute passed).
     pub fn refresh_activity(&mut self) {
-        let minute = 60 * 1_000_000_000;
-        let end = (self.now / minute + 1) * minute;
-        self.activity = self.view.per_minute(&self.store, ACTIVITY_MINUTES, end);
+        self.activity_end = (self.now / MINUTE + 1) * MINUTE;
+        self.activity = self
+            .view
+            .per_minute(&self.store, ACTIVITY_MINUTES, self.activity_end);
+    }
+
+    /// Counts into the header strip the view's entries from `position` on: an append costs its own
+    /// size, not the size of the last four hours.
+    pub fn add_activity(&mut self, position: usize) {
+        let start = self.activity_end - MINUTE * ACTIVITY_MINUTES as i64;
+        for &index in &self.view.indices()[position.min(self.view.len())..] {
+            let ts = self.store.get(index).ts();
+            if (start..self.activity_end).contains(&ts) {
+                self.activity[((ts - start) / MINUTE) as usize] += 1;
+            }
+        }
     }
 }

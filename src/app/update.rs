@@ -7,7 +7,7 @@ use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
 use crate::app::quick;
 use crate::app::state::{DetailState, Fatal, Mode, State};
-use crate::poller::{ConnState, PollEvent};
+use crate::poller::{ConnState, PollControl, PollEvent};
 use crate::query::Query;
 use crate::ui::Areas;
 use crate::ui::detail::{Detail, DetailDoc};
@@ -16,6 +16,8 @@ use crate::ui::status_bar::Notice;
 
 /// How often a relative filter (`since:15m`) is re-read against the clock, so its window slides.
 const RELATIVE_REFRESH_NANOS: i64 = 10 * 1_000_000_000;
+/// The most text `copy_view` builds: past it, exporting to a file is the way.
+const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;
 /// How long a message stays in the status bar.
 const NOTICE_NANOS: i64 = 10 * 1_000_000_000;
 
@@ -134,6 +136,19 @@ impl State {
                 self.notify(format!("time window: {label}"), false);
             }
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
+            Command::TogglePolling => {
+                self.polling_paused = !self.polling_paused;
+                let (control, text) = if self.polling_paused {
+                    (
+                        PollControl::Pause,
+                        "polling paused: nothing is lost, p resumes",
+                    )
+                } else {
+                    (PollControl::Resume, "polling resumed")
+                };
+                self.notify(text.to_owned(), false);
+                return vec![Effect::Control(control)];
+            }
             _ => {}
         }
         Vec::new()
@@ -441,6 +456,17 @@ impl State {
         for &index in self.view.indices() {
             text.push_str(&self.store.get(index).json_line());
             text.push('\n');
+            if text.len() > COPY_VIEW_MAX_BYTES {
+                self.notify(
+                    format!(
+                        "not copied: {} entries are more than a clipboard should hold; export them with {}",
+                        self.view.len(),
+                        self.keymap.hint(Context::List, Command::ExportJsonl)
+                    ),
+                    true,
+                );
+                return Vec::new();
+            }
         }
         vec![Effect::Copy {
             text,
@@ -475,8 +501,10 @@ impl State {
                 if appended.reordered {
                     // Entries landed between old ones: positions moved, so the view is rebuilt.
                     self.view.refilter(&self.store, &self.query);
+                    self.refresh_activity();
                 } else {
                     self.view.extend(&self.store, &self.query, from);
+                    self.add_activity(before);
                 }
                 let grown = self.view.len().saturating_sub(before) as u64;
                 if self.cursor.following {
@@ -487,7 +515,6 @@ impl State {
                     }
                     self.cursor.new_below += grown;
                 }
-                self.refresh_activity();
             }
             PollEvent::Rejected(rejected) => {
                 self.rejected += rejected.len() as u64;

@@ -1,9 +1,27 @@
-//! `auditui demo`.
+//! `auditui demo`: the simulator in-process on a free loopback port, and the TUI on it.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, DemoArgs};
+use anyhow::Context;
 
-pub async fn run(_cli: &Cli, _args: &DemoArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`demo` is not built yet")
+use crate::cli::{Cli, DemoArgs};
+use crate::config::{Connection, Token};
+use crate::simulator::{self, SimConfig};
+
+pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    crate::logging::init(cli.log_file.as_deref());
+    // A fresh token each run: the simulator listens on loopback only, but nothing else should use it.
+    let token = format!("demo-{:032x}", rand::random::<u128>());
+    let config = SimConfig::from_knobs(&args.sim, token.clone()).map_err(anyhow::Error::msg)?;
+    let handle = simulator::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .context("cannot start the simulator on a loopback port")?;
+    let connection = Connection {
+        base_url: handle.base_url(),
+        token: Token::new(token)?,
+    };
+    let outcome = super::live::watch(connection, &cli.watch, "demo (simulator)").await;
+    handle.shutdown().await;
+    outcome
 }

@@ -1,9 +1,96 @@
-//! `auditui live`.
+//! `auditui` with no subcommand: the investigation TUI on the live API.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::Cli;
+use anyhow::Context;
 
-pub async fn run(_cli: &Cli) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`live` is not built yet")
+use crate::app::keymap::Keymap;
+use crate::app::run::{run as run_app, wall_clock};
+use crate::app::state::State;
+use crate::cli::{Cli, WatchArgs};
+use crate::client::{Client, ClientOptions};
+use crate::config::{self, Connection};
+use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
+use crate::timespec::parse_instant;
+use crate::ui::status_bar::Notice;
+
+/// How far back the TUI starts when neither `--since` nor `--from-start` is given: enough recent
+/// activity to read at once, little enough to fetch in a few requests.
+const DEFAULT_LOOKBACK_NANOS: i64 = 3600 * 1_000_000_000;
+
+pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    crate::logging::init(cli.log_file.as_deref());
+    let connection = config::resolve(&cli.api)?;
+    let label = host_of(&connection.base_url);
+    watch(connection, &cli.watch, &label).await
+}
+
+/// Follows the audit log at `connection` in the TUI until the user quits.
+pub async fn watch(
+    connection: Connection,
+    watch: &WatchArgs,
+    label: &str,
+) -> anyhow::Result<ExitCode> {
+    let now = wall_clock();
+    let start = match (&watch.since, watch.from_start) {
+        (Some(since), _) => Start::Since(parse_instant(since, now).context("--since")?),
+        (None, true) => Start::Earliest,
+        (None, false) => Start::Since(now - DEFAULT_LOOKBACK_NANOS),
+    };
+    let interval = Duration::try_from_secs_f64(watch.interval)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| {
+            format!(
+                "--interval must be a positive number of seconds, not {}",
+                watch.interval
+            )
+        })?;
+    let agent = session_agent();
+    let client = Client::new(ClientOptions {
+        user_agent: Some(agent.clone()),
+        ..ClientOptions::from_connection(&connection)
+    })?;
+    let mut config = PollerConfig::new(start);
+    config.self_filter = identify_self(&client, agent).await;
+    config.log_type = watch.log_type.clone();
+    config.budget_per_minute = watch.budget;
+    config.interval = interval;
+    config.show_self = watch.show_self;
+    config.backoff = client_backoff();
+
+    let (keymap, keymap_problem) = match Keymap::load(Keymap::user_path().as_deref()) {
+        Ok(keymap) => (keymap, None),
+        Err(err) => (Keymap::defaults(), Some(err.to_string())),
+    };
+    let mut state = State::new(keymap, label, wall_clock());
+    state.status.budget_per_minute = watch.budget;
+    if let Some(problem) = keymap_problem {
+        tracing::warn!("keymap ignored: {problem}");
+        state.update(crate::app::action::Action::Report(Notice {
+            text: format!("default keys in use: {problem}"),
+            is_error: true,
+        }));
+    }
+    let (events, control) = poller::spawn(client, config);
+    run_app(state, events, control).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `api.harvey.ai` from `https://api.harvey.ai`, for the header.
+fn host_of(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_names_the_host_only() {
+        assert_eq!(host_of("https://eu.api.harvey.ai"), "eu.api.harvey.ai");
+        assert_eq!(host_of("http://127.0.0.1:8787/prefix"), "127.0.0.1:8787");
+    }
 }

@@ -14,6 +14,8 @@ pub struct FilterBar<'a> {
     pub cursor: Option<usize>,
     /// Why the text does not parse (the last good filter stays applied meanwhile).
     pub error: Option<&'a str>,
+    /// Where the error is (1-based, in characters), marked in the text.
+    pub error_column: Option<usize>,
     pub shown: usize,
     pub total: usize,
 }
@@ -49,6 +51,28 @@ impl FilterBar<'_> {
 
 const PROMPT: &str = " / ";
 
+impl FilterBar<'_> {
+    /// The visible text, with the character the error points at marked.
+    fn text_spans(&self, visible: &str, offset: usize) -> Vec<Span<'static>> {
+        let Some(at) = self.error_column.and_then(|c| c.checked_sub(1 + offset)) else {
+            return vec![Span::raw(clean(visible).into_owned())];
+        };
+        let before: String = visible.chars().take(at).collect();
+        let marked: String = visible.chars().skip(at).take(1).collect();
+        let after: String = visible.chars().skip(at + 1).collect();
+        let marked = if marked.is_empty() {
+            " ".to_owned()
+        } else {
+            marked
+        };
+        vec![
+            Span::raw(clean(&before).into_owned()),
+            Span::styled(clean(&marked).into_owned(), theme::error_mark()),
+            Span::raw(clean(&after).into_owned()),
+        ]
+    }
+}
+
 impl Widget for FilterBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let focused = self.cursor.is_some();
@@ -70,7 +94,7 @@ impl Widget for FilterBar<'_> {
                 theme::dim(),
             ));
         } else {
-            spans.push(Span::raw(clean(&visible).into_owned()));
+            spans.extend(self.text_spans(&visible, offset));
         }
         if let Some(error) = self.error {
             spans.push(Span::raw("  "));

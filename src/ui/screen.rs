@@ -40,12 +40,14 @@ pub fn render(state: &State, frame: &mut Frame) {
         text: state.filter.editor.text(),
         cursor: state.filter.focused.then(|| state.filter.editor.cursor()),
         error: None,
+        error_column: None,
         shown: state.view.len(),
         total: state.store.len(),
     };
     let error = state.filter.error.as_ref().map(ToString::to_string);
     let bar = FilterBar {
         error: error.as_deref(),
+        error_column: state.filter.error.as_ref().map(|e| e.column),
         ..bar
     };
     if let Some(position) = bar.cursor_position(areas.filter) {

@@ -115,6 +115,14 @@ pub fn error() -> Style {
     Style::new().fg(FAILURE).add_modifier(Modifier::BOLD)
 }
 
+/// The character a query error points at.
+pub fn error_mark() -> Style {
+    Style::new()
+        .fg(Color::White)
+        .bg(FAILURE)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
 pub fn warning() -> Style {
     Style::new().fg(Color::Yellow)
 }

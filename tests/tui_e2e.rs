@@ -1,0 +1,260 @@
+//! The real binary (`auditui demo`) in a pseudo-terminal this test creates, its screen read back through a
+//! terminal emulator (vt100): entries appear, a filter narrows them, the detail view opens, copying reports
+//! success over OSC 52 (there is no display here), and quitting or SIGTERM gives the terminal back.
+#![cfg(unix)]
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::pty::{Winsize, openpty};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 110;
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running `auditui demo` and everything it has written to its terminal.
+struct Session {
+    child: Child,
+    input: File,
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    reader: Option<thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Session {
+    fn start() -> Session {
+        let dir = tempfile::tempdir().unwrap();
+        let size = Winsize {
+            ws_row: ROWS,
+            ws_col: COLS,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = openpty(Some(&size), None).expect("openpty");
+        let slave: OwnedFd = pty.slave;
+        let stdio = || Stdio::from(slave.try_clone().unwrap());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_auditui"));
+        command
+            .args(["demo", "--log-file"])
+            .arg(dir.path().join("auditui.log"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("TERM", "xterm-256color")
+            .current_dir(dir.path())
+            .stdin(stdio())
+            .stdout(stdio())
+            .stderr(stdio());
+        // The child gets a session of its own with the pty as its controlling terminal, as a shell gives.
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("the auditui binary starts");
+        drop(slave);
+        let master = File::from(pty.master);
+        let input = master.try_clone().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            ROWS.try_into().unwrap(),
+            COLS.try_into().unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let reader = {
+            let (screen, raw) = (screen.clone(), raw.clone());
+            let mut master = master;
+            thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                // Ends with EIO once the child and every copy of the slave side are gone.
+                while let Ok(n) = master.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    screen.lock().unwrap().process(&buf[..n]);
+                    raw.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            })
+        };
+        Session {
+            child,
+            input,
+            screen,
+            raw,
+            reader: Some(reader),
+            _dir: dir,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn rows(&self) -> Vec<String> {
+        self.screen.lock().unwrap().screen().rows(0, COLS).collect()
+    }
+
+    /// Waits until the screen satisfies `ready`, failing with the screen after [`PATIENCE`].
+    fn wait_for(&self, what: &str, ready: impl Fn(&[String]) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let rows = self.rows();
+            if ready(&rows) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{}",
+                rows.join("\n")
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn type_text(&mut self, text: &str) {
+        self.input.write_all(text.as_bytes()).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    /// Waits for the process to end; its exit status.
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(reader) = self.reader.take() {
+                    reader.join().unwrap();
+                }
+                return status;
+            }
+            assert!(Instant::now() < deadline, "auditui did not exit");
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+
+    fn assert_terminal_restored(&self) {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "cursor still hidden");
+        drop(parser);
+        let raw = self.raw_text();
+        let left = raw
+            .rfind("\x1b[?1049l")
+            .expect("leaves the alternate screen");
+        let entered = raw
+            .rfind("\x1b[?1049h")
+            .expect("entered the alternate screen");
+        assert!(left > entered);
+        assert!(raw.contains("\x1b[?1000l"), "mouse reporting turned off");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// "12 / 345" from the filter bar.
+fn counts(rows: &[String]) -> Option<(usize, usize)> {
+    let bar = rows.get(1)?;
+    let mut words = bar.split_whitespace().rev();
+    let total = words.next()?.parse().ok()?;
+    (words.next()? == "/").then_some(())?;
+    let shown = words.next()?.parse().ok()?;
+    Some((shown, total))
+}
+
+/// The entry rows of the log pane (under the header, the filter bar and the column heading).
+fn entry_rows(rows: &[String]) -> Vec<&String> {
+    rows[3..rows.len() - 2]
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .collect()
+}
+
+#[test]
+fn entries_appear_a_filter_narrows_the_detail_opens_copy_works_and_quit_restores() {
+    let mut session = Session::start();
+    session.wait_for("entries from the simulator", |rows| {
+        counts(rows).is_some_and(|(shown, total)| shown > 0 && shown == total)
+            && entry_rows(rows).len() > 5
+    });
+    assert!(
+        session.raw_text().contains("\x1b[?1049h"),
+        "alternate screen entered"
+    );
+
+    session.type_text("/type:auth:failed");
+    session.wait_for("the filter to narrow the view", |rows| {
+        rows[1].contains("type:auth:failed")
+            && counts(rows).is_some_and(|(shown, total)| shown > 0 && shown < total)
+    });
+    let rows = session.rows();
+    let shown = entry_rows(&rows);
+    assert!(!shown.is_empty());
+    for row in &shown {
+        assert!(row.contains("auth:failed"), "row outside the filter: {row}");
+    }
+
+    // Enter leaves the bar, Enter again opens the selected entry.
+    session.type_text("\r\r");
+    session.wait_for("the detail view", |rows| {
+        let text = rows.join("\n");
+        text.contains("Entry") && text.contains("id time") && text.contains("auth:failed")
+    });
+
+    session.type_text("y");
+    session.wait_for("the copy report", |rows| {
+        rows.iter()
+            .any(|r| r.contains("copied entry") && r.contains("via OSC 52"))
+    });
+    assert!(
+        session.raw_text().contains("\x1b]52;c;"),
+        "the OSC 52 sequence reached the terminal"
+    );
+
+    session.type_text("q");
+    let status = session.wait_exit();
+    assert!(status.success(), "{status:?}");
+    session.assert_terminal_restored();
+    assert!(
+        !session.contents().contains("id time"),
+        "the TUI's screen is gone"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut session = Session::start();
+    session.wait_for("the first screen", |rows| counts(rows).is_some());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(session.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = session.wait_exit();
+    assert!(
+        status.success(),
+        "a requested stop is a clean exit: {status:?}"
+    );
+    session.assert_terminal_restored();
+}
