@@ -246,6 +246,16 @@ impl SimHandle {
         &self.shared.config
     }
 
+    /// One line saying what to look for: the incident's account and the address it is worked from.
+    pub fn storyline_hint(&self) -> String {
+        let victim = self.shared.world.lock().expect("world").victim.clone();
+        format!(
+            "something is going on: look at {victim} and the address {} (auth:failed, admin:add_users, \
+             vault downloads); more unfolds live over the first four minutes",
+            storyline::INTRUDER_IP
+        )
+    }
+
     /// Ids of every well-formed activity entry so far (not the self-logged fetches), ascending.
     pub fn ground_truth(&self) -> Vec<Uuid> {
         self.ids_of(|class| class == Class::Activity)
