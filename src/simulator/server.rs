@@ -161,12 +161,13 @@ async fn audit(call: Call, endpoint: Endpoint) -> Response {
         return response;
     }
     let (fail, slow, broken) = {
-        let config = &shared.config;
-        let mut rng = shared.faults.lock().expect("faults");
+        let mut guard = shared.faults.lock().expect("faults");
+        let (faults, rng) = &mut *guard;
+        let mut roll = |rate: f64| rate > 0.0 && rng.random_bool(rate.min(1.0));
         (
-            config.error_rate > 0.0 && rng.random_bool(config.error_rate.min(1.0)),
-            config.slow_rate > 0.0 && rng.random_bool(config.slow_rate.min(1.0)),
-            config.malformed_rate > 0.0 && rng.random_bool(config.malformed_rate.min(1.0)),
+            roll(faults.error_rate),
+            roll(faults.slow_rate),
+            roll(faults.broken_body_rate),
         )
     };
     if slow {
