@@ -22,10 +22,14 @@ pub const TOKEN_ENV: &str = "HARVEY_API_TOKEN";
 pub struct Token(String);
 
 impl Token {
-    /// Takes a token, trimmed of surrounding whitespace (files usually end in a newline).
+    /// Takes a token, trimmed of surrounding whitespace (files usually end in a newline) and of a
+    /// `Bearer ` prefix pasted along with it.
     pub fn new(text: impl Into<String>) -> Result<Token, ConfigError> {
         let text = text.into();
-        let trimmed = text.trim();
+        let mut trimmed = text.trim();
+        if trimmed.len() > 7 && trimmed[..7].eq_ignore_ascii_case("bearer ") {
+            trimmed = trimmed[7..].trim_start();
+        }
         if trimmed.is_empty() {
             return Err(ConfigError::EmptyToken);
         }
@@ -329,6 +333,14 @@ mod tests {
             }
         );
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn a_pasted_bearer_prefix_is_dropped() {
+        for text in ["Bearer abc123", "bearer  abc123\n", "abc123"] {
+            assert_eq!(Token::new(text).unwrap().expose(), "abc123", "{text:?}");
+        }
+        assert_eq!(Token::new("Bearer").unwrap().expose(), "Bearer");
     }
 
     #[test]
