@@ -158,3 +158,19 @@ async fn whoami_accepts_any_object_and_refuses_anything_else() {
         assert!(matches!(err, ApiError::BadBody(_)), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn the_servers_clock_is_read_from_its_date_header() {
+    let (base, _) = serve(canned(
+        200,
+        &[("date", "Sun, 06 Nov 1994 08:49:37 GMT")],
+        b"{}",
+    ))
+    .await;
+    let api = client(&base);
+    assert_eq!(api.last_server_date(), None);
+    api.whoami().await.unwrap();
+    let date = api.last_server_date().expect("the Date header was read");
+    let thirty_years = 30.0 * 365.0 * 86_400.0;
+    assert!(date.local_ahead_secs() > thirty_years, "{date:?}");
+}

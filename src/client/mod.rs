@@ -66,6 +66,28 @@ pub struct Client {
 struct Inner {
     base_url: String,
     token: Token,
+    /// The last `Date` header seen, with the local time it arrived: how far apart the clocks are.
+    server_date: std::sync::Mutex<Option<ServerDate>>,
+}
+
+/// The server's clock as of one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerDate {
+    /// What the server's `Date` header said (whole seconds).
+    pub server: SystemTime,
+    /// The local time the answer arrived.
+    pub local: SystemTime,
+}
+
+impl ServerDate {
+    /// How far the local clock is ahead of the server's (negative: behind), in seconds. The header has
+    /// whole seconds, so a second either way means nothing.
+    pub fn local_ahead_secs(&self) -> f64 {
+        match self.local.duration_since(self.server) {
+            Ok(ahead) => ahead.as_secs_f64(),
+            Err(behind) => -behind.duration().as_secs_f64(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -108,8 +130,14 @@ impl Client {
             inner: Arc::new(Inner {
                 base_url,
                 token: options.token,
+                server_date: std::sync::Mutex::new(None),
             }),
         })
+    }
+
+    /// The server's clock as of the last answer that had a `Date` header.
+    pub fn last_server_date(&self) -> Option<ServerDate> {
+        *self.inner.server_date.lock().expect("server date")
     }
 
     /// The base URL calls go to.
@@ -199,6 +227,17 @@ impl Client {
             .await
             .map_err(transport_error)?;
         let status = response.status();
+        let local = SystemTime::now();
+        if let Some(server) = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        {
+            let server = SystemTime::from(server.with_timezone(&chrono::Utc));
+            *self.inner.server_date.lock().expect("server date") =
+                Some(ServerDate { server, local });
+        }
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::Cli;
 use crate::client::backoff::{self, Backoff};
-use crate::client::{ApiError, Client, ClientOptions};
+use crate::client::{ApiError, Client, ClientOptions, ServerDate};
 use crate::config;
 use crate::entry::Batch;
 use crate::sanitize::clean_truncated;
@@ -60,6 +60,7 @@ impl Check {
 
 const CONFIG: &str = "configuration";
 const HOST: &str = "host reachable";
+const CLOCK: &str = "clock";
 const TOKEN: &str = "token accepted";
 const AUDIT: &str = "audit-log access";
 
@@ -76,6 +77,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 "fix the configuration and run doctor again",
             ),
             Check::skipped(HOST, "needs a configuration"),
+            Check::skipped(CLOCK, "needs a configuration"),
             Check::skipped(TOKEN, "needs a configuration"),
             Check::skipped(AUDIT, "needs a configuration"),
         ],
@@ -158,18 +160,22 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
                 format!("{} did not answer: {err}", client.base_url()),
                 "check the network, a proxy or VPN, and the --region or --base-url",
             ));
+            checks.push(Check::skipped(CLOCK, "needs the host"));
             checks.push(Check::skipped(TOKEN, "needs the host"));
             checks.push(Check::skipped(AUDIT, "needs the host"));
             return checks;
         }
-        _ => checks.push(Check::pass(
-            HOST,
-            format!(
-                "{} answered in {} ms",
-                client.base_url(),
-                elapsed.as_millis()
-            ),
-        )),
+        _ => {
+            checks.push(Check::pass(
+                HOST,
+                format!(
+                    "{} answered in {} ms",
+                    client.base_url(),
+                    elapsed.as_millis()
+                ),
+            ));
+            checks.push(clock_check(client.last_server_date()));
+        }
     }
     match whoami {
         Ok(fields) => checks.push(Check::pass(TOKEN, describe_user(&fields))),
@@ -208,6 +214,31 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
         ),
     });
     checks
+}
+
+/// How far apart the clocks may be before time windows (`--since`, `since:`) go noticeably wrong.
+const CLOCK_TOLERANCE_SECS: f64 = 90.0;
+
+/// Whether this machine's clock agrees with the server's: `--since 15m` and time windows are computed
+/// from the local clock and matched against the server's timestamps.
+fn clock_check(date: Option<ServerDate>) -> Check {
+    let Some(date) = date else {
+        return Check::skipped(CLOCK, "the server sent no Date header");
+    };
+    let ahead = date.local_ahead_secs();
+    if ahead.abs() <= CLOCK_TOLERANCE_SECS {
+        return Check::pass(
+            CLOCK,
+            format!("agrees with the server's (within {CLOCK_TOLERANCE_SECS:.0} s)"),
+        );
+    }
+    let minutes = (ahead.abs() / 60.0).round();
+    let direction = if ahead > 0.0 { "ahead of" } else { "behind" };
+    Check::fail(
+        CLOCK,
+        format!("this machine's clock is about {minutes} min {direction} the server's"),
+        "sync the clock (for example `timedatectl set-ntp true`): --since and time windows are computed from it",
+    )
 }
 
 /// The fields whoami returned: names, and short sanitized values of the plain ones.
@@ -298,6 +329,33 @@ mod tests {
         assert!(text.contains("- audit-log access"), "{text}");
         assert!(text.ends_with("1 check(s) failed.\n"), "{text}");
         assert!(report(&checks[..1]).ends_with("All checks passed.\n"));
+    }
+
+    #[test]
+    fn the_clock_check_tolerates_a_minute_and_a_half() {
+        use std::time::SystemTime;
+        let server = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+        let at = |offset: i64| ServerDate {
+            server,
+            local: if offset >= 0 {
+                server + Duration::from_secs(offset as u64)
+            } else {
+                server - Duration::from_secs(offset.unsigned_abs())
+            },
+        };
+        let cases = [
+            (0, "agrees"),
+            (89, "agrees"),
+            (-90, "agrees"),
+            (600, "about 10 min ahead of"),
+            (-3600, "about 60 min behind"),
+        ];
+        for (offset, text) in cases {
+            let check = clock_check(Some(at(offset)));
+            let shown = report(std::slice::from_ref(&check));
+            assert!(shown.contains(text), "{offset}: {shown}");
+        }
+        assert!(matches!(clock_check(None).verdict, Verdict::Skipped(_)));
     }
 
     #[test]
