@@ -29,7 +29,12 @@ struct Session {
 }
 
 impl Session {
+    /// `auditui demo`.
     fn start() -> Session {
+        Session::start_with(&["demo"], &[])
+    }
+
+    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let size = Winsize {
             ws_row: ROWS,
@@ -42,8 +47,10 @@ impl Session {
         let stdio = || Stdio::from(slave.try_clone().unwrap());
         let mut command = Command::new(env!("CARGO_BIN_EXE_auditui"));
         command
-            .args(["demo", "--log-file"])
+            .args(args)
+            .arg("--log-file")
             .arg(dir.path().join("auditui.log"))
+            .envs(envs.iter().copied())
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_CONFIG_HOME", dir.path())
@@ -173,6 +180,45 @@ impl Drop for Session {
     }
 }
 
+/// `auditui simulate` on a free port, stopped when dropped.
+struct Simulator {
+    child: Child,
+    base_url: String,
+}
+
+impl Simulator {
+    fn start(token: &str) -> Simulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
+            .args(["simulate", "--port", "0", "--accept-token", token])
+            .args(["--history-hours", "1", "--log-file", "/dev/null"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let base_url = loop {
+            line.clear();
+            let read = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+            assert!(
+                read > 0,
+                "the simulator ended before saying where it listens"
+            );
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().to_owned();
+            }
+        };
+        Simulator { child, base_url }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// "12 / 345" from the filter bar.
 fn counts(rows: &[String]) -> Option<(usize, usize)> {
     let bar = rows.get(1)?;
@@ -256,5 +302,26 @@ fn sigterm_restores_the_terminal() {
         status.success(),
         "a requested stop is a clean exit: {status:?}"
     );
+    session.assert_terminal_restored();
+}
+
+#[test]
+fn a_rejected_token_at_start_is_a_clear_full_screen_message() {
+    let simulator = Simulator::start("the-right-token");
+    let mut session = Session::start_with(
+        &["--base-url", &simulator.base_url],
+        &[("HARVEY_API_TOKEN", "a-wrong-token")],
+    );
+    session.wait_for("the token error screen", |rows| {
+        let text = rows.join("\n");
+        text.contains("Token rejected") && text.contains("HARVEY_API_TOKEN")
+    });
+    assert!(
+        !session.raw_text().contains("a-wrong-token"),
+        "the token never reaches the screen"
+    );
+    session.type_text("q");
+    let status = session.wait_exit();
+    assert!(status.success(), "{status:?}");
     session.assert_terminal_restored();
 }
