@@ -140,7 +140,7 @@ impl Entry {
         };
         let wire: WireEntry = match serde_json::from_str(text) {
             Ok(wire) => wire,
-            Err(_) => return Err(reject(readable_id(text), explain_shape(text))),
+            Err(_) => return Err(reject(None, explain_shape(text))),
         };
         let id_text = wire
             .id
@@ -203,13 +203,6 @@ impl Entry {
 /// The time embedded in a UUIDv7, in UTC milliseconds since the epoch.
 pub fn id_time_millis(id: &Uuid) -> Option<i64> {
     (id.get_version_num() == 7).then(|| (id.as_u128() >> 80) as i64)
-}
-
-/// The id of an entry whose other fields are of the wrong type, when it has a good one: the stream
-/// position still moves past it.
-fn readable_id(text: &str) -> Option<Uuid> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    Uuid::parse_str(value.get("id")?.as_str()?).ok()
 }
 
 /// Says precisely which field had the wrong JSON type (the fast typed parse only says that one did).
@@ -358,7 +351,7 @@ mod tests {
                     r#"{{{id}, "timestamp": "2025-02-11T16:08:44", "type": "a:b", "user": 5}}"#
                 ),
                 "field `user` should be a string, found a number",
-                true,
+                false,
             ),
             (
                 r#"{"id": 12, "timestamp": "2025-02-11T16:08:44", "type": "a:b"}"#.into(),

@@ -70,3 +70,57 @@ async fn csv_output_has_a_header_and_one_row_per_entry() {
         .collect();
     assert_eq!(first_ids, truth);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_is_filtered_by_the_server() {
+    let sim = start_simulator(quiet()).await;
+    let (lines, ok, stderr) = Tail::start(
+        &sim,
+        &["--from-start", "--type", "auth:login", "--max", "5"],
+    )
+    .finish()
+    .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(lines.len(), 5);
+    for line in &lines {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value["type"], "auth:login", "{line}");
+    }
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path.contains("log_type=auth%3Alogin")
+                || r.path.contains("log_type=auth:login")),
+        "the type went to the server"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_starts_at_the_first_entry_of_that_time() {
+    let sim = start_simulator(quiet()).await;
+    let (lines, ok, stderr) = Tail::start(&sim, &["--since", "1m", "--max", "20"])
+        .finish()
+        .await;
+    assert!(ok, "{stderr}");
+    let minute_ago = chrono::Utc::now() - chrono::Duration::seconds(75);
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    let ts = auditui::timestamp::parse_datetime(first["timestamp"].as_str().unwrap()).unwrap();
+    assert!(
+        ts >= minute_ago,
+        "first entry at {ts}, not within the last minute"
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path.contains("/search?time=")),
+        "seeded by search"
+    );
+    let truth = sim.ground_truth();
+    let delivered = ids(&lines);
+    let start = truth.iter().position(|id| *id == delivered[0]).unwrap();
+    assert_eq!(
+        delivered,
+        truth[start..start + 20],
+        "then the stream in order"
+    );
+}

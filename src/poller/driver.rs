@@ -22,6 +22,14 @@ const ERROR_CHARS: usize = 200;
 /// The consumer went away: nothing left to poll for.
 struct Gone;
 
+/// Why following ended.
+enum End {
+    /// Told to stop (or the control channel closed).
+    Asked,
+    /// A fault only the user can fix, with its text.
+    Failed(String),
+}
+
 pub(super) struct Driver<S> {
     source: S,
     log_type: Option<String>,
@@ -65,22 +73,23 @@ impl<S: AuditSource> Driver<S> {
 
     pub(super) async fn run(mut self) {
         let reason = match self.follow().await {
-            Ok(reason) => reason,
+            Ok(End::Asked) => None,
+            Ok(End::Failed(reason)) => Some(reason),
             Err(Gone) => return,
         };
         let _ = self.publish().await;
         let _ = self.events.send(PollEvent::Stopped { reason }).await;
     }
 
-    /// Follows the stream until told to stop (`None`) or a fault only the user can fix (its text).
-    async fn follow(&mut self) -> Result<Option<String>, Gone> {
+    /// Follows the stream until told to stop or a fault only the user can fix.
+    async fn follow(&mut self) -> Result<End, Gone> {
         loop {
             self.publish().await?;
             let now = Instant::now();
             match self.schedule.next(now.into_std()) {
                 Next::Send => {
-                    if let Some(stop) = self.poll_once(now).await? {
-                        return Ok(stop);
+                    if let Some(end) = self.poll_once(now).await? {
+                        return Ok(end);
                     }
                 }
                 Next::WaitUntil(at) => {
@@ -88,7 +97,7 @@ impl<S: AuditSource> Driver<S> {
                         () = tokio::time::sleep_until(Instant::from_std(at)) => {}
                         control = self.control.recv() => {
                             if apply(&mut self.schedule, control) {
-                                return Ok(None);
+                                return Ok(End::Asked);
                             }
                         }
                     }
@@ -96,15 +105,15 @@ impl<S: AuditSource> Driver<S> {
                 Next::WaitForControl => {
                     let control = self.control.recv().await;
                     if apply(&mut self.schedule, control) {
-                        return Ok(None);
+                        return Ok(End::Asked);
                     }
                 }
             }
         }
     }
 
-    /// One request and its outcome. `Some` when the poller must stop (with the reason, if any).
-    async fn poll_once(&mut self, now: Instant) -> Result<Option<Option<String>>, Gone> {
+    /// One request and its outcome; `Some` when following must end.
+    async fn poll_once(&mut self, now: Instant) -> Result<Option<End>, Gone> {
         let request = self.stream.next_request();
         self.schedule.on_sent(now.into_std());
         let answer = {
@@ -116,7 +125,7 @@ impl<S: AuditSource> Driver<S> {
                     control = self.control.recv() => {
                         // Only a stop cuts a request short; pausing takes effect once it answered.
                         if apply(&mut self.schedule, control) {
-                            return Ok(Some(None));
+                            return Ok(Some(End::Asked));
                         }
                     }
                 }
@@ -149,7 +158,8 @@ impl<S: AuditSource> Driver<S> {
                     }
                     Fault::Fatal => {
                         self.schedule.on_fatal(end);
-                        Ok(Some(self.status.last_error.clone()))
+                        let reason = self.status.last_error.clone().unwrap_or_default();
+                        Ok(Some(End::Failed(reason)))
                     }
                 }
             }

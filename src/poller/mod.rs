@@ -1,7 +1,35 @@
 //! The background task that follows the audit stream.
 //!
 //! It talks to the rest of the program only through owned messages ([`PollEvent`]) and a control channel
-//! ([`PollControl`]); it never shares state with the UI. Start it with [`spawn`].
+//! ([`PollControl`]); it never shares state with the UI. Start it with [`spawn`]:
+//!
+//! ```no_run
+//! # async fn example(connection: auditui::config::Connection) -> anyhow::Result<()> {
+//! use auditui::client::{Client, ClientOptions};
+//! use auditui::poller::{self, PollEvent, PollerConfig, Start, identify_self, session_agent};
+//!
+//! // A User-Agent unique to this session is how its own fetch entries are recognized.
+//! let agent = session_agent();
+//! let client = Client::new(ClientOptions {
+//!     user_agent: Some(agent.clone()),
+//!     ..ClientOptions::from_connection(&connection)
+//! })?;
+//! let mut config = PollerConfig::new(Start::Latest);
+//! config.self_filter = identify_self(&client, agent).await;
+//! let (mut events, control) = poller::spawn(client, config);
+//! while let Some(event) = events.recv().await {
+//!     match event {
+//!         PollEvent::Entries(entries) => { /* new entries, ascending by id, each once */ }
+//!         PollEvent::Rejected(rejected) => { /* malformed entries: count and show them */ }
+//!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
+//!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
+//!         PollEvent::Stopped { reason } => break,
+//!     }
+//! }
+//! # drop(control);
+//! # Ok(())
+//! # }
+//! ```
 
 mod client_source;
 mod driver;

@@ -143,7 +143,8 @@ pub async fn run(shared: Arc<Shared>, cancel: tokio_util::sync::CancellationToke
         let now = Instant::now();
         let step = now - last;
         last = now;
-        if shared.paused.load(Ordering::Relaxed) {
+        if shared.paused.load(Ordering::SeqCst) {
+            shared.ticks.fetch_add(1, Ordering::Release);
             continue;
         }
         active += step;
@@ -163,6 +164,8 @@ pub async fn run(shared: Arc<Shared>, cancel: tokio_util::sync::CancellationToke
         let at = now_ms();
         world.emit_due_beats(active.as_millis() as i64, at);
         world.emit_background(count, at);
+        drop(world);
+        shared.ticks.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -14,7 +14,7 @@ pub mod storyline;
 pub mod workspace;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -181,6 +181,8 @@ struct Shared {
     faults: Mutex<StdRng>,
     requests: Mutex<Vec<RequestRecord>>,
     paused: AtomicBool,
+    /// Rounds of the activity task, paused or not: lets tests wait until a pause has been seen.
+    ticks: AtomicU64,
 }
 
 /// A running simulator. Dropping it stops it.
@@ -205,6 +207,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
         world: Mutex::new(world),
         requests: Mutex::new(Vec::new()),
         paused: AtomicBool::new(false),
+        ticks: AtomicU64::new(0),
         config,
     });
     let cancel = CancellationToken::new();
@@ -279,11 +282,17 @@ impl SimHandle {
 
     /// Stops generating activity (self-logging goes on).
     pub fn pause_activity(&self) {
-        self.shared.paused.store(true, Ordering::Relaxed);
+        self.shared.paused.store(true, Ordering::SeqCst);
     }
 
     pub fn resume_activity(&self) {
-        self.shared.paused.store(false, Ordering::Relaxed);
+        self.shared.paused.store(false, Ordering::SeqCst);
+    }
+
+    /// How many rounds the activity task has run (it runs every 50 ms). A test that paused activity
+    /// waits for this to move before checking that nothing more is generated.
+    pub fn activity_ticks(&self) -> u64 {
+        self.shared.ticks.load(Ordering::Acquire)
     }
 
     /// Appends `count` background entries at once, paused or not: for tests that need new entries now.

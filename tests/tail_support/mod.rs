@@ -29,6 +29,8 @@ pub struct Tail {
     stderr: JoinHandle<String>,
     /// Every line read so far.
     pub output: Vec<String>,
+    /// The ids of those lines (JSON lines only).
+    pub ids: HashSet<Uuid>,
 }
 
 impl Tail {
@@ -66,21 +68,22 @@ impl Tail {
             lines,
             stderr,
             output: Vec::new(),
+            ids: HashSet::new(),
         }
     }
 
     /// Reads lines until `done` holds for what was read; panics after `limit`.
-    pub async fn read_until(
-        &mut self,
-        limit: Duration,
-        what: &str,
-        done: impl Fn(&[String]) -> bool,
-    ) {
+    pub async fn read_until(&mut self, limit: Duration, what: &str, done: impl Fn(&Tail) -> bool) {
         let deadline = Instant::now() + limit;
-        while !done(&self.output) {
+        while !done(self) {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.lines.recv()).await {
-                Ok(Some(line)) => self.output.push(line),
+                Ok(Some(line)) => {
+                    if line.starts_with('{') {
+                        self.ids.insert(id_of(&line));
+                    }
+                    self.output.push(line);
+                }
                 Ok(None) => panic!(
                     "tail exited before {what}; stderr:\n{}",
                     self.stop_text().await
@@ -138,10 +141,9 @@ pub fn ids(lines: &[String]) -> Vec<Uuid> {
     lines.iter().map(|l| id_of(l)).collect()
 }
 
-/// Whether every id of `wanted` is among `lines`.
-pub fn covers(lines: &[String], wanted: &[Uuid]) -> bool {
-    let seen: HashSet<Uuid> = lines.iter().map(|l| id_of(l)).collect();
-    wanted.iter().all(|id| seen.contains(id))
+/// Whether every id of `wanted` is among `seen` (checked in full only once the count allows it).
+pub fn covers(seen: &HashSet<Uuid>, wanted: &[Uuid]) -> bool {
+    seen.len() >= wanted.len() && wanted.iter().all(|id| seen.contains(id))
 }
 
 /// The arrival times of the audit requests the simulator served.
