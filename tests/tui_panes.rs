@@ -339,6 +339,16 @@ fn detail_view_at_80_columns() {
         },
     );
     insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let user_line = (0..22)
+        .find(|&y| line(buffer, y).contains("root@example.com"))
+        .expect("the user line");
+    assert_eq!(
+        buffer[(20, user_line)].bg,
+        Color::DarkGray,
+        "the selected field is highlighted"
+    );
+    assert_ne!(buffer[(20, user_line - 1)].bg, Color::DarkGray);
 }
 
 #[test]
