@@ -49,6 +49,9 @@ impl Help<'_> {
 
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         let lines = Help::lines(self.keymap);
         let height = (lines.len() as u16 + 2).min(area.height);
         let [row] = Layout::vertical([Constraint::Length(height)])
