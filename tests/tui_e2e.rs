@@ -325,3 +325,35 @@ fn a_rejected_token_at_start_is_a_clear_full_screen_message() {
     assert!(status.success(), "{status:?}");
     session.assert_terminal_restored();
 }
+
+/// The screen line whose cells carry the selection's background.
+fn highlighted_row(session: &Session) -> Option<u16> {
+    let parser = session.screen.lock().unwrap();
+    let screen = parser.screen();
+    (3..ROWS - 2).find(|&row| {
+        screen
+            .cell(row, 20)
+            .is_some_and(|cell| cell.bgcolor() == vt100::Color::Idx(8))
+    })
+}
+
+#[test]
+fn a_click_selects_a_row_and_the_wheel_moves_the_selection() {
+    let mut session = Session::start();
+    session.wait_for("a full page of entries", |rows| {
+        entry_rows(rows).len() >= usize::from(ROWS) - 6
+    });
+    // Wheel up (SGR mouse report, 1-based column;row): the selection leaves the bottom by three rows.
+    let before = highlighted_row(&session).expect("a selected row");
+    session.type_text("\x1b[<64;20;10M");
+    session.wait_for("the wheel to move the selection", |_| {
+        highlighted_row(&session) == Some(before - 3)
+    });
+    // A left click on screen line 6 (0-based 5) selects that row.
+    session.type_text("\x1b[<0;20;6M\x1b[<0;20;6m");
+    session.wait_for("the click to select the row", |_| {
+        highlighted_row(&session) == Some(5)
+    });
+    session.type_text("q");
+    assert!(session.wait_exit().success());
+}

@@ -184,7 +184,8 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
         .to_string_lossy()
         .into_owned();
     let mut candidate = path.to_owned();
-    for n in 2.. {
+    let mut n = 1;
+    loop {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -192,10 +193,10 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
         {
             Ok(file) => return Ok((file, candidate)),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
+                n += 1;
                 candidate = path.with_file_name(format!("{stem}-{n}.{ext}"));
             }
             Err(err) => return Err(err),
         }
     }
-    unreachable!("the loop returns")
 }
