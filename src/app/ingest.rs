@@ -60,10 +60,10 @@ impl State {
                 let failed = self.status.state == ConnState::Failed
                     || reason.contains("401")
                     || reason.contains("403");
+                self.status.state = ConnState::Failed;
                 if failed && self.store.is_empty() {
                     self.mode = Mode::Fatal(fatal(&reason));
                 } else {
-                    self.status.state = ConnState::Failed;
                     self.notify(format!("stopped: {reason}"), true);
                 }
             }

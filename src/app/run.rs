@@ -15,7 +15,7 @@ use crate::app::action::{Action, Effect, ExportFormat};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
 use crate::export::{write_csv_header, write_csv_row};
-use crate::poller::{PollControl, PollEvent};
+use crate::poller::{ConnState, PollControl, PollEvent};
 use crate::terminal::TerminalGuard;
 use crate::timestamp::UnixNanos;
 use crate::ui::screen::render;
@@ -64,7 +64,14 @@ pub async fn run(
                 Some(event) => state.update(Action::Poll(event)),
                 None => {
                     poller_open = false;
-                    Vec::new()
+                    // A poller that stops on purpose says so first; one that vanished is reported here.
+                    if state.status.state != ConnState::Failed {
+                        state.update(Action::Poll(PollEvent::Stopped {
+                            reason: Some("the poller ended unexpectedly: see the log".into()),
+                        }))
+                    } else {
+                        Vec::new()
+                    }
                 }
             },
             _ = tick.tick() => state.update(Action::Tick(wall_clock())),
