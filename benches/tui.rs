@@ -125,3 +125,20 @@ fn type_and_retype(bencher: divan::Bencher, text: &str) {
     state.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     state.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
 }
+
+/// `e` on the whole million: writing the view as JSON lines (on the app loop, so the screen waits).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn export_a_million_as_json_lines(bencher: divan::Bencher) {
+    use auditui::app::action::ExportFormat;
+    use auditui::app::run::export_view;
+    let state = STATE.lock().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    bencher.bench_local(|| {
+        n += 1;
+        let path = dir.path().join(format!("export-{n}.jsonl"));
+        let (count, written) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+        assert_eq!(count, ENTRIES as usize);
+        std::fs::remove_file(written).unwrap();
+    });
+}

@@ -326,6 +326,33 @@ fn plus_one_hour() -> chrono::FixedOffset {
 }
 
 #[test]
+fn help_goes_side_by_side_on_a_wide_screen() {
+    let keymap = Keymap::defaults();
+    let terminal = draw(
+        160,
+        34,
+        Help {
+            keymap: &keymap,
+            scroll: 0,
+        },
+    );
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let both = (0..34).any(|y| {
+        let text = line(buffer, y);
+        text.contains("quit") && text.contains("Filter bar")
+    });
+    let list_and_detail = (0..34).any(|y| line(buffer, y).contains("Detail"));
+    assert!(both || list_and_detail, "two columns expected");
+    assert!(
+        (0..34)
+            .any(|y| line(buffer, y).contains("toggle")
+                || line(buffer, y).contains("pause or resume")),
+        "the whole list fits without scrolling"
+    );
+}
+
+#[test]
 fn detail_view_at_80_columns() {
     let entries = incident();
     let doc = DetailDoc::build(&entries[8].row(), plus_one_hour());
