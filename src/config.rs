@@ -232,7 +232,7 @@ fn read_token_file(path: &Path, warnings: &mut Vec<Warning>) -> Result<Token, Co
         path: path.to_owned(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|err| file_error(err.to_string()))?;
+    let text = read_small(path).map_err(file_error)?;
     if let Some(mode) = group_or_other_readable(path) {
         warnings.push(Warning::TokenFileReadable {
             path: path.to_owned(),
@@ -243,6 +243,25 @@ fn read_token_file(path: &Path, warnings: &mut Vec<Warning>) -> Result<Token, Co
         ConfigError::EmptyToken => file_error("the file is empty".into()),
         other => other,
     })
+}
+
+/// The most a token file may hold: tokens are short, and a path such as /dev/zero must not hang us.
+const TOKEN_FILE_MAX_BYTES: u64 = 16 * 1024;
+
+fn read_small(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(TOKEN_FILE_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > TOKEN_FILE_MAX_BYTES {
+        return Err(format!(
+            "it holds more than {} KiB: is it really a token file?",
+            TOKEN_FILE_MAX_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not text".to_string())
 }
 
 #[cfg(unix)]

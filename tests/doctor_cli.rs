@@ -65,6 +65,7 @@ async fn all_green_with_the_right_token() {
         text.contains("email=audit-bot@hartwell-lane.example"),
         "{text}"
     );
+    assert!(text.contains("token from HARVEY_API_TOKEN"), "{text}");
     assert!(text.contains("All checks passed."), "{text}");
     assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
 }

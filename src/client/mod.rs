@@ -21,6 +21,10 @@ use crate::entry::{self, Batch, BodyError};
 /// The most entries one page may ask for.
 pub const MAX_TAKE: u16 = 1000;
 
+/// The largest answer read: a full page of large entries is a few megabytes; a body past this is not
+/// an answer the API gives, and reading it whole could exhaust memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -187,7 +191,7 @@ impl Client {
     /// One GET; the body of a 200, or the error the answer means.
     async fn get_ok(&self, path: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
         let url = format!("{}{path}", self.inner.base_url);
-        let response = self
+        let mut response = self
             .http
             .get(&url)
             .query(query)
@@ -200,7 +204,7 @@ impl Client {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response.text().await.map_err(transport_error)?;
+        let body = read_body(&mut response).await?;
         if status == StatusCode::OK {
             return Ok(body);
         }
@@ -216,6 +220,26 @@ impl Client {
             },
         })
     }
+}
+
+/// The body as text, refusing one larger than [`MAX_BODY_BYTES`] or not UTF-8.
+async fn read_body(response: &mut reqwest::Response) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::BadBody(BodyError {
+                expected: "an answer of reasonable size",
+                detail: format!("the body is larger than {} MiB", MAX_BODY_BYTES >> 20),
+            }));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        ApiError::BadBody(BodyError {
+            expected: "UTF-8 text",
+            detail: err.utf8_error().to_string(),
+        })
+    })
 }
 
 fn push_log_type(query: &mut Vec<(&str, String)>, log_type: Option<&str>) {

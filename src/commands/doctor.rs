@@ -82,7 +82,11 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Ok(connection) => {
             let mut checks = vec![Check::pass(
                 CONFIG,
-                format!("base URL {}, token found", connection.base_url),
+                format!(
+                    "base URL {}, token from {}",
+                    connection.base_url,
+                    token_source(&cli.api)
+                ),
             )];
             let mut options = ClientOptions::from_connection(&connection);
             options.timeout = Duration::from_secs(15);
@@ -106,6 +110,19 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where the token came from, in the order `config::resolve` looks.
+fn token_source(api: &crate::cli::ApiArgs) -> String {
+    let from_env = std::env::var(config::TOKEN_ENV).is_ok_and(|v| !v.trim().is_empty());
+    match &api.token_file {
+        Some(path) => format!(
+            "--token-file {}",
+            clean_truncated(&path.display().to_string(), 80)
+        ),
+        None if from_env => config::TOKEN_ENV.to_owned(),
+        None => "the token_file of the config file".to_owned(),
+    }
 }
 
 async fn with_retries<T, F, Fut>(call: F) -> Result<T, ApiError>

@@ -24,6 +24,7 @@ pub async fn run(cli: &Cli, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         "  {} entries of history; bearer token: {token}",
         handle.len()
     );
+    println!("  {}", handle.storyline_hint());
     println!();
     println!("Try:");
     println!("  curl -H \"Authorization: Bearer {token}\" {base}/api/v1/logs/audit/latest");

@@ -26,6 +26,8 @@ const HISTORY_RATE_CAP: f64 = 1.0;
 /// The log and everything that writes to it.
 pub struct World {
     pub log: Log,
+    /// The account the incident is about.
+    pub victim: String,
     workspace: Workspace,
     rng: StdRng,
     malformed_rate: f64,
@@ -67,6 +69,7 @@ impl World {
 
         let mut world = World {
             log: Log::default(),
+            victim: super::storyline::victim(&workspace).to_owned(),
             workspace,
             rng,
             malformed_rate: config.malformed_rate,
