@@ -124,3 +124,27 @@ async fn since_starts_at_the_first_entry_of_that_time() {
         "then the stream in order"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_ends_the_tail_quietly() {
+    use tokio::io::AsyncBufReadExt;
+    let sim = start_simulator(quiet()).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(["tail", "--base-url", &sim.base_url(), "--from-start"])
+        .args(["--interval", "0.2"])
+        .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next_line().await.unwrap().is_some());
+    drop(lines);
+    // New entries keep coming, so the tail writes again and finds the pipe closed.
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the tail ends once its reader is gone")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}

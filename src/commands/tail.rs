@@ -20,28 +20,29 @@ use crate::poller::{
 };
 use crate::query::{Fields, Matcher, Query};
 use crate::sanitize::clean_truncated;
-use crate::timespec::{parse_duration, parse_instant};
+use crate::timespec::parse_duration;
 use crate::{config, logging};
 
 pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
     logging::init(cli.log_file.as_deref());
-    let plan = plan(args)?;
+    let Plan {
+        mut config,
+        run_for,
+        resumed,
+        filter,
+        agent,
+        earlier_agent,
+    } = plan(args)?;
     // Installed before the first request, so a stop is always a clean one.
-    let stop = stop_requested(plan.run_for).context("cannot watch for Ctrl-C")?;
+    let stop = stop_requested(run_for).context("cannot watch for Ctrl-C")?;
     let connection = config::resolve(&cli.api)?;
     let client = Client::new(ClientOptions {
-        user_agent: Some(plan.agent.clone()),
+        user_agent: Some(agent.clone()),
         ..ClientOptions::from_connection(&connection)
     })?;
-    let watch = &args.watch;
-    let mut config = PollerConfig::new(plan.start.clone());
-    config.self_filter =
-        identify_self_resuming(&client, plan.agent.clone(), plan.earlier_agent.clone()).await;
-    config.log_type = watch.log_type.clone();
-    config.budget_per_minute = watch.budget;
-    config.interval = plan.interval;
-    config.show_self = watch.show_self;
-    let output = Output::new(BufWriter::new(io::stdout().lock()), args, &plan)?;
+    config.self_filter = identify_self_resuming(&client, agent.clone(), earlier_agent).await;
+    let out = BufWriter::new(io::stdout().lock());
+    let output = Output::new(out, args, resumed, filter.as_ref(), agent)?;
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }
@@ -81,8 +82,7 @@ fn stop_requested(run_for: Option<Duration>) -> io::Result<impl Future<Output = 
 /// What the arguments ask for, checked before any request.
 #[derive(Debug)]
 struct Plan {
-    start: Start,
-    interval: Duration,
+    config: PollerConfig,
     run_for: Option<Duration>,
     /// The position saved by an earlier run, when resuming.
     resumed: bool,
@@ -100,15 +100,6 @@ fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
         Some(text) => Some(Query::parse(text, now).map_err(|e| anyhow::anyhow!("--filter: {e}"))?),
         None => None,
     };
-    let interval = Duration::try_from_secs_f64(watch.interval)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .with_context(|| {
-            format!(
-                "--interval must be a positive number of seconds, not {}",
-                watch.interval
-            )
-        })?;
     let run_for = args
         .run_for
         .as_deref()
@@ -128,16 +119,13 @@ fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
             describe_type(watch.log_type.as_deref()),
         );
     }
+    let mut config = PollerConfig::from_watch(watch, now)?;
     // A saved position wins over --since and --from-start: resuming must neither skip nor repeat.
-    let start = match (&saved, &watch.since, watch.from_start) {
-        (Some(saved), _, _) => Start::After(saved.cursor),
-        (None, Some(since), _) => Start::Since(parse_instant(since, now).context("--since")?),
-        (None, None, true) => Start::Earliest,
-        (None, None, false) => Start::Latest,
-    };
+    if let Some(saved) = &saved {
+        config.start = Start::After(saved.cursor);
+    }
     Ok(Plan {
-        start,
-        interval,
+        config,
         run_for,
         resumed: saved.is_some(),
         filter,
@@ -175,24 +163,33 @@ struct Output<'q, W: Write> {
     /// Saved with the position, so that the run resuming it knows this one's fetches.
     agent: String,
     written: u64,
+    /// The position last saved: a batch whose last entry was written needs no second save.
+    saved: Option<Uuid>,
     last: Option<PollStatus>,
 }
 
 impl<'q, W: Write> Output<'q, W> {
-    fn new(out: W, args: &TailArgs, plan: &'q Plan) -> io::Result<Output<'q, W>> {
+    fn new(
+        out: W,
+        args: &TailArgs,
+        resumed: bool,
+        filter: Option<&'q Query>,
+        agent: String,
+    ) -> io::Result<Output<'q, W>> {
         let mut output = Output {
             out,
-            filter: plan.filter.as_ref().map(Matcher::new),
+            filter: filter.map(Matcher::new),
             format: args.format,
             max: args.max,
             state: args.state.clone(),
             log_type: args.watch.log_type.clone(),
-            agent: plan.agent.clone(),
+            agent,
             written: 0,
+            saved: None,
             last: None,
         };
         // A resumed run appends to what the last one wrote: one header only.
-        if output.format == TailFormat::Csv && !plan.resumed {
+        if output.format == TailFormat::Csv && !resumed {
             write_csv_header(&mut output.out)?;
             output.out.flush()?;
         }
@@ -247,7 +244,10 @@ impl<'q, W: Write> Output<'q, W> {
         Ok(flow)
     }
 
-    fn save(&self, cursor: Uuid) -> anyhow::Result<()> {
+    fn save(&mut self, cursor: Uuid) -> anyhow::Result<()> {
+        if self.saved == Some(cursor) {
+            return Ok(());
+        }
         if let Some(path) = &self.state {
             let position = SavedPosition {
                 cursor,
@@ -256,6 +256,7 @@ impl<'q, W: Write> Output<'q, W> {
             };
             state_file::save(path, &position)?;
         }
+        self.saved = Some(cursor);
         Ok(())
     }
 
@@ -394,6 +395,16 @@ mod tests {
         .unwrap()
     }
 
+    fn output_for<'q>(args: &TailArgs, p: &'q Plan) -> io::Result<Output<'q, Vec<u8>>> {
+        Output::new(
+            Vec::new(),
+            args,
+            p.resumed,
+            p.filter.as_ref(),
+            p.agent.clone(),
+        )
+    }
+
     fn lines(out: &[u8]) -> Vec<String> {
         String::from_utf8(out.to_vec())
             .unwrap()
@@ -407,19 +418,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("tail.state");
         let state_arg = state.to_str().unwrap();
-        assert_eq!(plan(&tail_args(&[])).unwrap().start, Start::Latest);
+        assert_eq!(plan(&tail_args(&[])).unwrap().config.start, Start::Latest);
         assert_eq!(
-            plan(&tail_args(&["--from-start"])).unwrap().start,
+            plan(&tail_args(&["--from-start"])).unwrap().config.start,
             Start::Earliest
         );
         assert!(matches!(
             plan(&tail_args(&["--since", "2025-11-24T09:00"]))
                 .unwrap()
+                .config
                 .start,
             Start::Since(1_763_974_800_000_000_000)
         ));
         let plan_with_state = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
-        assert!(matches!(plan_with_state.start, Start::Since(_)));
+        assert!(matches!(plan_with_state.config.start, Start::Since(_)));
         assert!(!plan_with_state.resumed);
         let saved = SavedPosition {
             cursor: Uuid::from_u128(77),
@@ -428,7 +440,7 @@ mod tests {
         };
         state_file::save(&state, &saved).unwrap();
         let resumed = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
-        assert_eq!(resumed.start, Start::After(Uuid::from_u128(77)));
+        assert_eq!(resumed.config.start, Start::After(Uuid::from_u128(77)));
         assert!(resumed.resumed);
         assert_eq!(
             resumed.earlier_agent.as_deref(),
@@ -472,7 +484,7 @@ mod tests {
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--state", state.to_str().unwrap()]);
         let p = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
         let mut err = Vec::new();
         let batch = vec![entry(1), entry(2)];
         let flow = output
@@ -506,7 +518,7 @@ mod tests {
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--max", "3", "--state", state.to_str().unwrap()]);
         let p = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
         let mut err = Vec::new();
         let first = output
             .take(PollEvent::Entries(vec![entry(1), entry(2)]), &mut err)
@@ -530,7 +542,7 @@ mod tests {
         let state = dir.path().join("tail.state");
         let args = tail_args(&["--state", state.to_str().unwrap(), "--filter", "user:bob"]);
         let p = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
         let by = |n: u128, user: &str| {
             Entry::parse(&format!(
                 r#"{{"id":"{}","timestamp":"2025-02-11T16:08:44","type":"auth:login","user":"{user}"}}"#,
@@ -552,7 +564,7 @@ mod tests {
     fn csv_has_one_header_unless_resuming() {
         let args = tail_args(&["--format", "csv"]);
         let p = plan(&args).unwrap();
-        let mut fresh = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut fresh = output_for(&args, &p).unwrap();
         fresh
             .take(PollEvent::Entries(vec![entry(1)]), &mut Vec::new())
             .unwrap();
@@ -563,7 +575,7 @@ mod tests {
             resumed: true,
             ..plan(&args).unwrap()
         };
-        let resumed = Output::new(Vec::new(), &args, &p).unwrap();
+        let resumed = output_for(&args, &p).unwrap();
         assert!(resumed.out.is_empty());
     }
 
@@ -571,7 +583,7 @@ mod tests {
     fn rejected_entries_and_state_changes_reach_stderr_sanitized() {
         let args = tail_args(&[]);
         let p = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
         let mut err = Vec::new();
         let rejected = Rejected {
             id: Some(Uuid::from_u128(9)),
@@ -609,7 +621,7 @@ mod tests {
     fn a_failed_poller_stops_with_its_reason() {
         let args = tail_args(&[]);
         let p = plan(&args).unwrap();
-        let mut output = Output::new(Vec::new(), &args, &p).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
         let flow = output
             .take(
                 PollEvent::Stopped {

@@ -79,7 +79,7 @@ impl World {
 }
 
 #[derive(Clone, Default)]
-struct Fake(Arc<Mutex<World>>);
+struct Fake(Arc<Mutex<World>>, Duration);
 
 impl Fake {
     fn world(&self) -> std::sync::MutexGuard<'_, World> {
@@ -89,6 +89,7 @@ impl Fake {
 
 impl AuditSource for Fake {
     async fn page(&self, from: Uuid, take: u16, _: Option<&str>) -> Result<Batch, SourceError> {
+        tokio::time::sleep(self.1).await;
         self.world().answer(Call::Page(from), take)
     }
     async fn latest(&self, _: Option<&str>) -> Result<Batch, SourceError> {
@@ -375,4 +376,23 @@ async fn a_saved_position_resumes_without_a_seed_or_a_repeat() {
     assert_eq!(seen.entries, ids[5..]);
     assert_eq!(fake.world().calls[0].1, Call::Page(ids[4]));
     assert!(seen.positions.windows(2).all(|p| p[0] < p[1]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_cuts_a_slow_request_short() {
+    let fake = Fake(Arc::default(), Duration::from_secs(600));
+    fake.world().add_activity(1);
+    let (mut events, control) = spawn(fake.clone(), config(Start::Latest));
+    let mut seen = Seen::default();
+    read_until(&mut events, &mut seen, |s| !s.entries.is_empty()).await;
+    // The page after the seed is now in flight for ten minutes.
+    let asked = Instant::now();
+    control.send(PollControl::Stop).await.unwrap();
+    read_until(&mut events, &mut seen, |_| false).await;
+    assert_eq!(seen.stopped, Some(None));
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
 }

@@ -46,6 +46,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::cli::WatchArgs;
+use crate::timespec::{TimeSpecError, parse_instant};
+use crate::timestamp::UnixNanos;
+
 pub use client_source::{client_backoff, identify_self, identify_self_resuming, session_agent};
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus};
 pub use schedule::BackoffPolicy;
@@ -91,6 +95,37 @@ impl PollerConfig {
     }
 }
 
+/// Watch options that cannot be followed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WatchError {
+    #[error("--since: {0}")]
+    Since(#[from] TimeSpecError),
+    #[error("--interval must be a positive number of seconds, not {0}")]
+    Interval(f64),
+}
+
+impl PollerConfig {
+    /// The configuration the watch options ask for (`--since`, `--from-start`, `--type`, `--show-self`,
+    /// `--budget`, `--interval`), shared by the TUI and `tail`. `now` anchors `--since 2h`.
+    pub fn from_watch(watch: &WatchArgs, now: UnixNanos) -> Result<PollerConfig, WatchError> {
+        let interval = Duration::try_from_secs_f64(watch.interval)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or(WatchError::Interval(watch.interval))?;
+        let start = match (&watch.since, watch.from_start) {
+            (Some(since), _) => Start::Since(parse_instant(since, now)?),
+            (None, true) => Start::Earliest,
+            (None, false) => Start::Latest,
+        };
+        let mut config = PollerConfig::new(start);
+        config.log_type = watch.log_type.clone();
+        config.show_self = watch.show_self;
+        config.budget_per_minute = watch.budget;
+        config.interval = interval;
+        Ok(config)
+    }
+}
+
 impl fmt::Debug for PollerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PollerConfig")
@@ -116,4 +151,66 @@ pub fn spawn<S: AuditSource>(
     let (control_tx, control_rx) = mpsc::channel(CONTROL_CAPACITY);
     tokio::spawn(driver::Driver::new(source, config, event_tx, control_rx).run());
     (event_rx, control_tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn watch(argv: &[&str]) -> WatchArgs {
+        match Cli::parse_from(["auditui", "tail"].iter().chain(argv)).command {
+            Some(Command::Tail(args)) => args.watch,
+            _ => unreachable!("tail parses as tail"),
+        }
+    }
+
+    const NOW: UnixNanos = 1_764_000_000_000_000_000;
+
+    #[test]
+    fn watch_options_become_the_configuration() {
+        let cases: [(&[&str], Start); 4] = [
+            (&[], Start::Latest),
+            (&["--from-start"], Start::Earliest),
+            (&["--since", "15m"], Start::Since(NOW - 900_000_000_000)),
+            (
+                &["--since", "2025-11-24T09:00"],
+                Start::Since(1_763_974_800_000_000_000),
+            ),
+        ];
+        for (argv, start) in cases {
+            let config = PollerConfig::from_watch(&watch(argv), NOW).unwrap();
+            assert_eq!(config.start, start, "{argv:?}");
+        }
+        let argv = [
+            "--type",
+            "auth:failed",
+            "--show-self",
+            "--budget",
+            "12",
+            "--interval",
+            "0.5",
+        ];
+        let config = PollerConfig::from_watch(&watch(&argv), NOW).unwrap();
+        assert_eq!(config.log_type.as_deref(), Some("auth:failed"));
+        assert!(config.show_self);
+        assert_eq!(config.budget_per_minute, 12);
+        assert_eq!(config.interval, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn watch_options_that_cannot_be_followed_say_why() {
+        let cases: [(&[&str], &str); 4] = [
+            (&["--interval", "0"], "--interval must be a positive"),
+            (&["--interval=-1"], "--interval must be a positive"),
+            (&["--interval", "NaN"], "--interval must be a positive"),
+            (&["--since", "yesterday"], "--since: expected a duration"),
+        ];
+        for (argv, message) in cases {
+            let err = PollerConfig::from_watch(&watch(argv), NOW).unwrap_err();
+            assert!(err.to_string().contains(message), "{argv:?}: {err}");
+        }
+    }
 }
