@@ -113,10 +113,17 @@ async fn simulate_serves_latest_to_the_right_token_and_401_json_to_a_wrong_one()
 
 #[cfg(unix)]
 #[test]
-fn simulate_stops_cleanly_on_ctrl_c() {
+fn simulate_stops_cleanly_on_ctrl_c_and_on_sigterm() {
+    for signal in ["-INT", "-TERM"] {
+        stops_cleanly_on(signal);
+    }
+}
+
+#[cfg(unix)]
+fn stops_cleanly_on(signal: &str) {
     let (mut running, _) = spawn_simulator();
     let pid = running.child.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
     assert!(sent.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let status = loop {
@@ -129,5 +136,5 @@ fn simulate_stops_cleanly_on_ctrl_c() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(status.success(), "{status:?}");
+    assert!(status.success(), "{signal}: {status:?}");
 }
