@@ -157,7 +157,12 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
         Err(err @ (ApiError::Network(_) | ApiError::Timeout)) => {
             checks.push(Check::fail(
                 HOST,
-                format!("{} did not answer: {err}", client.base_url()),
+                match err {
+                    ApiError::Network(cause) => {
+                        format!("{} did not answer: {cause}", client.base_url())
+                    }
+                    _ => format!("{} did not answer in time", client.base_url()),
+                },
                 "check the network, a proxy or VPN, and the --region or --base-url",
             ));
             checks.push(Check::skipped(CLOCK, "needs the host"));
