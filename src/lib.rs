@@ -4,6 +4,7 @@ pub mod cli;
 pub mod commands;
 pub mod entry;
 pub mod export;
+pub mod generate;
 pub mod logging;
 pub mod poller;
 pub mod query;
