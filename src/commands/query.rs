@@ -51,8 +51,8 @@ fn run_blocking(
     let mut malformed = 0usize;
     for path in files {
         let name = path.display().to_string();
-        let input: Box<dyn Read> = if name == "-" {
-            Box::new(io::stdin().lock())
+        let input: Box<dyn Read + Send> = if name == "-" {
+            Box::new(io::stdin())
         } else {
             Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
         };

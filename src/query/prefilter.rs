@@ -16,7 +16,11 @@ use crate::timestamp::{UnixNanos, parse_timestamp};
 /// For each constrained key, the literals one of which the line must contain (ASCII case ignored).
 pub struct Prefilter {
     groups: Vec<AhoCorasick>,
+    /// The same literals, lower-cased, for scans over a lower-cased copy of a whole region.
+    literals: Vec<Vec<memmem::Finder<'static>>>,
     window: (Option<UnixNanos>, Option<UnixNanos>),
+    /// The window's bounds in the API's timestamp spelling, compared as text when a timestamp has it.
+    window_text: (Option<[u8; 26]>, Option<[u8; 26]>),
     timestamp_key: memmem::Finder<'static>,
 }
 
@@ -56,6 +60,7 @@ impl Prefilter {
     /// The prefilter of a query, or `None` when it could rule nothing out.
     pub fn new(query: &Query) -> Option<Prefilter> {
         let mut groups = Vec::new();
+        let mut all_literals = Vec::new();
         for group in query.groups() {
             if group.positive.is_empty() {
                 continue;
@@ -67,6 +72,12 @@ impl Prefilter {
                     .build(&literals)
                     .ok()?;
                 groups.push(finder);
+                all_literals.push(
+                    literals
+                        .iter()
+                        .map(|l| memmem::Finder::new(l.as_bytes()).into_owned())
+                        .collect(),
+                );
             }
         }
         let window = query.time_window();
@@ -75,7 +86,9 @@ impl Prefilter {
         }
         Some(Prefilter {
             groups,
+            literals: all_literals,
             window,
+            window_text: (window.0.and_then(usual_text), window.1.and_then(usual_text)),
             timestamp_key: memmem::Finder::new(b"\"timestamp\"").into_owned(),
         })
     }
@@ -119,6 +132,9 @@ impl Prefilter {
         else {
             return Verdict::Candidate;
         };
+        if let Some(verdict) = self.compare_usual(text) {
+            return verdict;
+        }
         let Some(ts) = std::str::from_utf8(text)
             .ok()
             .and_then(|t| parse_timestamp(t).ok())
@@ -132,6 +148,115 @@ impl Prefilter {
             Verdict::Candidate
         }
     }
+}
+
+impl Prefilter {
+    /// The window test on text in the API's spelling (fixed width, zero-padded, UTC): text order is time
+    /// order. `None` when the text has another spelling.
+    fn compare_usual(&self, text: &[u8]) -> Option<Verdict> {
+        if !is_usual_shape(text) {
+            return None;
+        }
+        let (low, high) = self.window_text;
+        let (low_set, high_set) = (self.window.0.is_some(), self.window.1.is_some());
+        if low_set != low.is_some() || high_set != high.is_some() {
+            return None;
+        }
+        let before = low.is_some_and(|l| text < &l[..]);
+        let after = high.is_some_and(|h| text >= &h[..]);
+        Some(if before || after {
+            Verdict::Excluded
+        } else {
+            Verdict::Candidate
+        })
+    }
+
+    /// Judges the lines of a whole region at once: the literals are searched in one lower-cased copy of
+    /// the region instead of line by line.
+    pub fn region<'r>(&'r self, region: &'r [u8], lower: &'r mut Vec<u8>) -> RegionScan<'r> {
+        lower.clear();
+        if !self.literals.is_empty() {
+            lower.extend(region.iter().map(u8::to_ascii_lowercase));
+        }
+        RegionScan {
+            prefilter: self,
+            region,
+            lower,
+            next: self
+                .literals
+                .iter()
+                .map(|finders| vec![0usize; finders.len()])
+                .collect(),
+            next_backslash: 0,
+        }
+    }
+}
+
+/// A prefilter walking the lines of one region in order.
+pub struct RegionScan<'r> {
+    prefilter: &'r Prefilter,
+    region: &'r [u8],
+    lower: &'r [u8],
+    /// Per literal: where its next occurrence at or after the current line starts (`usize::MAX`: none).
+    next: Vec<Vec<usize>>,
+    next_backslash: usize,
+}
+
+impl RegionScan<'_> {
+    /// Judges the line at `start..end` of the region (lines must come in order). The line is the trimmed
+    /// text the caller will parse.
+    pub fn check(&mut self, start: usize, end: usize) -> Verdict {
+        if self.next_backslash < start {
+            self.next_backslash =
+                memchr::memchr(b'\\', &self.region[start..]).map_or(usize::MAX, |at| start + at);
+        }
+        if self.next_backslash < end {
+            return Verdict::Candidate;
+        }
+        for (finders, next) in self.prefilter.literals.iter().zip(&mut self.next) {
+            let mut found = false;
+            for (finder, at) in finders.iter().zip(next.iter_mut()) {
+                if *at < start {
+                    *at = finder
+                        .find(&self.lower[start..])
+                        .map_or(usize::MAX, |hit| start + hit);
+                }
+                if at.saturating_add(finder.needle().len()) <= end {
+                    found = true;
+                }
+            }
+            if !found {
+                return Verdict::Excluded;
+            }
+        }
+        if self.prefilter.window != (None, None) {
+            return self.prefilter.check_time(&self.region[start..end]);
+        }
+        Verdict::Candidate
+    }
+}
+
+fn is_usual_shape(text: &[u8]) -> bool {
+    text.len() == 26
+        && text.iter().enumerate().all(|(i, &b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            // A leap second (`:60`) sorts before the next minute it stands for: parse those.
+            17 => (b'0'..=b'5').contains(&b),
+            19 => b == b'.',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// `t` in the API's spelling, rounded up to the microsecond: for text `x` with microsecond precision,
+/// `x >= usual_text(t)` exactly when its time is `>= t`.
+fn usual_text(t: UnixNanos) -> Option<[u8; 26]> {
+    let micros = t.div_euclid(1000) + i64::from(t.rem_euclid(1000) != 0);
+    let text = chrono::DateTime::from_timestamp_micros(micros)?
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    text.as_bytes().try_into().ok()
 }
 
 fn trim_start(bytes: &[u8]) -> &[u8] {
@@ -151,7 +276,20 @@ mod tests {
 
     fn verdict(query: &str, line: &str) -> Option<Verdict> {
         let query = Query::parse(query, NOW).unwrap();
-        Prefilter::new(&query).map(|p| p.check(line.as_bytes()))
+        let prefilter = Prefilter::new(&query)?;
+        let alone = prefilter.check(line.as_bytes());
+        // The same line inside a region, between two others.
+        let region = format!("{LINE}\n{line}\n{LINE}");
+        let mut lower = Vec::new();
+        let mut scan = prefilter.region(region.as_bytes(), &mut lower);
+        scan.check(0, LINE.len());
+        let start = LINE.len() + 1;
+        assert_eq!(
+            scan.check(start, start + line.len()),
+            alone,
+            "{query:?} in a region"
+        );
+        Some(alone)
     }
 
     #[test]

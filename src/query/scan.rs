@@ -9,6 +9,7 @@
 //! would cost most of the speed).
 
 use std::io::{self, Read, Write};
+use std::sync::mpsc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -67,6 +68,8 @@ impl Default for Options {
 /// The per-core state: a matcher (with its caches) and the prefilter.
 struct Worker<'q> {
     matcher: Matcher<'q>,
+    /// Scratch space for the prefilter's lower-cased copy of a region.
+    lower: Vec<u8>,
     prefilter: Option<&'q Prefilter>,
     output: Output,
 }
@@ -82,7 +85,7 @@ struct Part {
 
 /// Scans one input, writing matches to `out`.
 pub fn scan(
-    input: impl Read,
+    input: impl Read + Send,
     query: &Query,
     output: Output,
     out: &mut impl Write,
@@ -92,18 +95,18 @@ pub fn scan(
 
 /// [`scan`] with explicit options.
 pub fn scan_with(
-    mut input: impl Read,
+    mut input: impl Read + Send,
     query: &Query,
     output: Output,
     out: &mut impl Write,
     options: Options,
 ) -> io::Result<Report> {
     let block = options.block.max(1);
-    let mut buf = Vec::with_capacity(block);
-    let mut at_end = fill(&mut input, &mut buf, block)?;
-    if is_whole_document(&buf) {
-        input.read_to_end(&mut buf)?;
-        return scan_document(&buf, query, output, out);
+    let mut first = Vec::with_capacity(block);
+    let at_end = fill(&mut input, &mut first, block)?;
+    if is_whole_document(&first) {
+        input.read_to_end(&mut first)?;
+        return scan_document(&first, query, output, out);
     }
     let prefilter = if options.prefilter {
         Prefilter::new(query)
@@ -113,44 +116,82 @@ pub fn scan_with(
     let mut workers: Vec<Worker<'_>> = (0..options.threads.max(1))
         .map(|_| Worker {
             matcher: Matcher::new(query),
+            lower: Vec::new(),
             prefilter: prefilter.as_ref(),
             output,
         })
         .collect();
     let mut report = Report::default();
     let mut lines_before = 0u64;
+    std::thread::scope(|scope| {
+        // Reading the next block overlaps with scanning this one.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(2);
+        scope.spawn(move || read_blocks(input, first, at_end, block, &full_tx, &empty_rx));
+        for filled in full_rx {
+            let buf = filled?;
+            for part in scan_parallel(&buf, &mut workers) {
+                report.matched += part.matched;
+                report
+                    .malformed
+                    .extend(part.malformed.into_iter().map(|(line, reason)| Malformed {
+                        line: lines_before + line + 1,
+                        reason,
+                    }));
+                lines_before += part.lines;
+                out.write_all(&part.out)?;
+            }
+            // The reader may have finished: a recycled buffer is then simply dropped.
+            let _ = empty_tx.send(buf);
+        }
+        Ok(report)
+    })
+}
+
+/// Sends blocks of whole lines (the tail of each block starts the next one) until the input ends.
+fn read_blocks(
+    mut input: impl Read,
+    mut buf: Vec<u8>,
+    mut at_end: bool,
+    block: usize,
+    full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: &mpsc::Receiver<Vec<u8>>,
+) {
+    let mut carry = Vec::new();
     loop {
-        // Whole lines only; the tail waits for the next block.
-        let complete = if at_end {
-            buf.len()
-        } else {
+        if !at_end {
             match memchr::memrchr(b'\n', &buf) {
-                Some(nl) => nl + 1,
+                Some(nl) => {
+                    carry.extend_from_slice(&buf[nl + 1..]);
+                    buf.truncate(nl + 1);
+                }
                 None => {
                     // One line longer than a block: read on until it ends.
-                    let more = buf.len();
-                    at_end = fill(&mut input, &mut buf, more * 2)?;
+                    let target = buf.len().max(1) * 2;
+                    match fill(&mut input, &mut buf, target) {
+                        Ok(ended) => at_end = ended,
+                        Err(e) => {
+                            let _ = full.send(Err(e));
+                            return;
+                        }
+                    }
                     continue;
                 }
             }
-        };
-        let parts = scan_parallel(&buf[..complete], &mut workers);
-        for part in parts {
-            report.matched += part.matched;
-            report
-                .malformed
-                .extend(part.malformed.into_iter().map(|(line, reason)| Malformed {
-                    line: lines_before + line + 1,
-                    reason,
-                }));
-            lines_before += part.lines;
-            out.write_all(&part.out)?;
         }
-        if at_end {
-            return Ok(report);
+        if full.send(Ok(buf)).is_err() || at_end {
+            return;
         }
-        buf.drain(..complete);
-        at_end = fill(&mut input, &mut buf, block)?;
+        buf = empty.recv().unwrap_or_default();
+        buf.clear();
+        buf.append(&mut carry);
+        match fill(&mut input, &mut buf, block) {
+            Ok(ended) => at_end = ended,
+            Err(e) => {
+                let _ = full.send(Err(e));
+                return;
+            }
+        }
     }
 }
 
@@ -207,6 +248,18 @@ fn scan_parallel(block: &[u8], workers: &mut [Worker<'_>]) -> Vec<Part> {
     })
 }
 
+/// The bounds of `bytes[start..end]` without surrounding whitespace.
+fn trimmed(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    while start < end && is_space(bytes[start]) {
+        start += 1;
+    }
+    while end > start && is_space(bytes[end - 1]) {
+        end -= 1;
+    }
+    (start, end)
+}
+
 fn trim(bytes: &[u8]) -> &[u8] {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = bytes
@@ -230,19 +283,22 @@ struct Envelope<'a> {
 impl Worker<'_> {
     fn scan_lines(&mut self, part: &[u8]) -> Part {
         let mut result = Part::default();
+        let mut lower = std::mem::take(&mut self.lower);
+        let mut region = self.prefilter.map(|p| p.region(part, &mut lower));
         let mut start = 0;
         while start < part.len() {
             let end = memchr::memchr(b'\n', &part[start..]).map_or(part.len(), |nl| start + nl);
-            let line = trim(&part[start..end]);
+            let (from, to) = trimmed(part, start, end);
+            let line = &part[from..to];
             let index = result.lines;
             result.lines += 1;
             start = end + 1;
             if line.is_empty() {
                 continue;
             }
-            if let Some(prefilter) = self.prefilter {
+            if let Some(region) = region.as_mut() {
                 let looks_whole = line[0] == b'{' && line[line.len() - 1] == b'}';
-                if looks_whole && prefilter.check(line) == Verdict::Excluded {
+                if looks_whole && region.check(from, to) == Verdict::Excluded {
                     continue;
                 }
             }
@@ -250,6 +306,8 @@ impl Worker<'_> {
                 result.malformed.push((index, reason));
             }
         }
+        drop(region);
+        self.lower = lower;
         result
     }
 
@@ -337,6 +395,7 @@ fn scan_document(
 ) -> io::Result<Report> {
     let mut worker = Worker {
         matcher: Matcher::new(query),
+        lower: Vec::new(),
         prefilter: None,
         output,
     };

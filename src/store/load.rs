@@ -1,8 +1,6 @@
 //! Bulk loading of saved entries (JSON lines) into a store: lines are parsed on every core, then
 //! appended in order.
 
-use serde_json::value::RawValue;
-
 use super::{Record, Store};
 use crate::query::scan::Malformed;
 
@@ -14,40 +12,58 @@ pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
     let mut store = Store::new();
     let mut malformed = Vec::new();
     let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    let threads = threads.max(1);
-    for (round, chunk) in lines.chunks(ROUND).enumerate() {
-        let per = chunk.len().div_ceil(threads);
-        let parsed: Vec<Vec<Result<Record<'_>, (usize, String)>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per.max(1))
-                .enumerate()
-                .map(|(k, part)| {
-                    let first = round * ROUND + k * per;
-                    scope.spawn(move || parse_part(part, first))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        let mut records = Vec::with_capacity(chunk.len());
-        for result in parsed.into_iter().flatten() {
-            match result {
-                Ok(record) => records.push(record),
-                Err((index, reason)) => malformed.push(Malformed {
-                    line: index as u64 + 1,
-                    reason,
-                }),
+    store.reserve(lines.len());
+    // Parsing runs on every core, one round ahead of the appending, which is sequential.
+    let parsers = threads.max(1);
+    let rounds: Vec<(usize, &[&[u8]])> = lines
+        .chunks(ROUND)
+        .enumerate()
+        .map(|(r, chunk)| (r * ROUND, chunk))
+        .collect();
+    std::thread::scope(|scope| {
+        let spawn = |(first, chunk)| spawn_round(scope, first, chunk, parsers);
+        let mut pending = rounds.first().map(|&r| spawn(r));
+        for next in 1..=rounds.len() {
+            let Some(handles) = pending.take() else {
+                break;
+            };
+            pending = rounds.get(next).map(|&r| spawn(r));
+            let mut records = Vec::with_capacity(ROUND);
+            for handle in handles {
+                for result in handle.join().unwrap_or_default() {
+                    match result {
+                        Ok(record) => records.push(record),
+                        Err((index, reason)) => malformed.push(Malformed {
+                            line: index as u64 + 1,
+                            reason,
+                        }),
+                    }
+                }
             }
+            store.append_records(records);
         }
-        store.append_records(records);
-    }
+    });
     store.shrink_to_fit();
     (store, malformed)
 }
 
-fn parse_part<'a>(lines: &[&'a [u8]], first: usize) -> Vec<Result<Record<'a>, (usize, String)>> {
+type Parsed<'a> = Vec<Result<Record<'a>, (usize, String)>>;
+
+fn spawn_round<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    first: usize,
+    chunk: &'env [&'env [u8]],
+    parsers: usize,
+) -> Vec<std::thread::ScopedJoinHandle<'scope, Parsed<'env>>> {
+    let per = chunk.len().div_ceil(parsers).max(1);
+    chunk
+        .chunks(per)
+        .enumerate()
+        .map(|(k, part)| scope.spawn(move || parse_part(part, first + k * per)))
+        .collect()
+}
+
+fn parse_part<'a>(lines: &[&'a [u8]], first: usize) -> Parsed<'a> {
     lines
         .iter()
         .enumerate()
@@ -56,10 +72,7 @@ fn parse_part<'a>(lines: &[&'a [u8]], first: usize) -> Vec<Result<Record<'a>, (u
             if line.is_empty() {
                 return None;
             }
-            let parsed = serde_json::from_slice::<&RawValue>(line)
-                .map_err(|e| format!("not valid JSON: {e}"))
-                .and_then(|raw| Record::parse(raw).map_err(|r| r.reason));
-            Some(parsed.map_err(|reason| (first + i, reason)))
+            Some(Record::parse_line(line).map_err(|r| (first + i, r.reason)))
         })
         .collect()
 }
