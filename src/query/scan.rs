@@ -60,7 +60,7 @@ impl Default for Options {
         Options {
             prefilter: true,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-            block: 32 << 20,
+            block: 4 << 20,
         }
     }
 }
