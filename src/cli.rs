@@ -227,7 +227,8 @@ pub struct TailArgs {
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: TailFormat,
 
-    /// Keep the stream position in this file, so a restart resumes with no loss and no repeat
+    /// Keep the stream position in this file, so a restart resumes with no loss and no repeat (after a
+    /// kill -9, at most the last 64 KiB of output may be written again)
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 

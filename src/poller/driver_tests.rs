@@ -162,6 +162,16 @@ async fn read_until(
     );
 }
 
+/// Reads events until the poller says it is caught up.
+async fn until_live(events: &mut mpsc::Receiver<PollEvent>, seen: &mut Seen) {
+    read_until(events, seen, |s| {
+        s.statuses
+            .last()
+            .is_some_and(|st| st.state == ConnState::Live)
+    })
+    .await;
+}
+
 fn assert_within_budget(calls: &[(Instant, Call)], budget: usize) {
     for (i, (at, _)) in calls.iter().enumerate() {
         let in_window = calls[i..]
@@ -225,12 +235,7 @@ async fn caught_up_it_sends_one_request_per_idle_interval_despite_its_own_entrie
     fake.world().add_activity(5);
     let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
-    read_until(&mut events, &mut seen, |s| {
-        s.statuses
-            .last()
-            .is_some_and(|st| st.state == ConnState::Live)
-    })
-    .await;
+    until_live(&mut events, &mut seen).await;
     let before = fake.world().calls.len();
     tokio::time::sleep(Duration::from_secs(60)).await;
     let made = fake.world().calls.len() - before;
@@ -254,6 +259,32 @@ async fn caught_up_it_sends_one_request_per_idle_interval_despite_its_own_entrie
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_consumer_that_stops_reading_holds_the_poller_back_and_loses_nothing() {
+    let fake = Fake::default();
+    let mut expected = fake.world().add_activity(1);
+    let mut cfg = config(Start::Latest);
+    cfg.budget_per_minute = 600;
+    let (mut events, _control) = spawn(fake.clone(), cfg);
+    let mut seen = Seen::default();
+    read_until(&mut events, &mut seen, |s| !s.entries.is_empty()).await;
+    // 200 pages waiting, and a consumer that reads nothing for ten minutes.
+    expected.extend(fake.world().add_activity(20_000));
+    let before = fake.world().calls.len();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let made = fake.world().calls.len() - before;
+    // Each page sends at least one event: once the channel is full, the next delivery waits.
+    assert!(
+        made <= EVENT_CAPACITY + 1,
+        "{made} requests while nothing was read: the poller did not wait for its consumer"
+    );
+    read_until(&mut events, &mut seen, |s| {
+        s.entries.len() >= expected.len()
+    })
+    .await;
+    assert_eq!(seen.entries, expected, "every entry once, in id order");
+}
+
+#[tokio::test(start_paused = true)]
 async fn rate_limit_retry_after_is_waited_out() {
     let fake = Fake::default();
     fake.world().add_activity(1);
@@ -263,12 +294,7 @@ async fn rate_limit_retry_after_is_waited_out() {
     ]);
     let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
-    read_until(&mut events, &mut seen, |s| {
-        s.statuses
-            .last()
-            .is_some_and(|st| st.state == ConnState::Live)
-    })
-    .await;
+    until_live(&mut events, &mut seen).await;
     let calls = fake.world().calls.clone();
     assert_eq!(calls.len(), 3, "seed, limited page, page again");
     assert!(calls[2].0 - calls[1].0 >= Duration::from_secs(42));
@@ -302,12 +328,7 @@ async fn pause_holds_polling_and_resume_and_stop_are_obeyed() {
     fake.world().add_activity(1);
     let (mut events, control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
-    read_until(&mut events, &mut seen, |s| {
-        s.statuses
-            .last()
-            .is_some_and(|st| st.state == ConnState::Live)
-    })
-    .await;
+    until_live(&mut events, &mut seen).await;
     control.send(PollControl::Pause).await.unwrap();
     read_until(&mut events, &mut seen, |s| {
         s.last_status().state == ConnState::Paused
@@ -329,12 +350,7 @@ async fn a_new_interval_takes_effect() {
     let fake = Fake::default();
     let (mut events, control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
-    read_until(&mut events, &mut seen, |s| {
-        s.statuses
-            .last()
-            .is_some_and(|st| st.state == ConnState::Live)
-    })
-    .await;
+    until_live(&mut events, &mut seen).await;
     control
         .send(PollControl::SetInterval(Duration::from_secs(20)))
         .await
@@ -351,12 +367,7 @@ async fn an_empty_log_is_followed_from_the_beginning() {
     let fake = Fake::default();
     let (mut events, _control) = spawn(fake.clone(), config(Start::Earliest));
     let mut seen = Seen::default();
-    read_until(&mut events, &mut seen, |s| {
-        s.statuses
-            .last()
-            .is_some_and(|st| st.state == ConnState::Live)
-    })
-    .await;
+    until_live(&mut events, &mut seen).await;
     let id = fake.world().add_activity(1)[0];
     read_until(&mut events, &mut seen, |s| s.entries.contains(&id)).await;
     let calls = fake.world().calls.clone();

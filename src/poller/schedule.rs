@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 /// The window the budget is counted over.
 pub const BUDGET_WINDOW: Duration = Duration::from_secs(60);
 
+/// The longest `Retry-After` waited out as given: a server asking for hours is asked again sooner (as
+/// the client's own policy does), rather than leaving the tail silent that long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
 /// How long to wait after the `attempt`-th consecutive failure, given the server's `Retry-After`.
 pub type BackoffPolicy = Box<dyn FnMut(u32, Option<Duration>) -> Duration + Send>;
 
@@ -143,7 +147,8 @@ impl Schedule {
             Phase::Retrying { attempt } => attempt + 1,
             _ => 1,
         };
-        let wait = (self.backoff)(attempt, retry_after).max(retry_after.unwrap_or_default());
+        let asked = retry_after.map(|d| d.min(MAX_RETRY_AFTER));
+        let wait = (self.backoff)(attempt, asked).max(asked.unwrap_or_default());
         self.phase = Phase::Retrying { attempt };
         self.due = now + wait;
     }
@@ -283,6 +288,12 @@ mod tests {
                 vec![Failure(Some(secs(17.0)))],
                 Phase::Retrying { attempt: 1 },
                 secs(17.0),
+            ),
+            (
+                "a retry-after of hours is held to a few minutes",
+                vec![Failure(Some(secs(7200.0)))],
+                Phase::Retrying { attempt: 1 },
+                MAX_RETRY_AFTER,
             ),
             (
                 "success resets the backoff",

@@ -1,7 +1,9 @@
 //! The saved stream position of `tail --state FILE`: where a restart resumes, with no loss and no repeat.
 //!
 //! Saved atomically (a temporary file in the same directory, synced, then renamed over the old one), so
-//! the file always holds either the previous position or the new one, never a torn write.
+//! the file always holds either the previous position or the new one, never a torn write. `tail` saves
+//! right after each chunk of output it flushes, so the position is never ahead of what was written; a
+//! kill -9 between a flush and its save makes the next run repeat that one chunk.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -74,9 +76,11 @@ pub fn save(path: &Path, position: &SavedPosition) -> Result<(), StateFileError>
         return Err(fail(err));
     }
     // The rename itself reaches the disk when the directory is synced; not every platform allows it.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = File::open(dir).and_then(|d| d.sync_all());
-    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let _ = File::open(dir).and_then(|d| d.sync_all());
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! Pure: the position (the cursor), which request comes next, and how a seed or a page becomes the
 //! entries to deliver. Every entry is delivered once, in id order: whatever a page holds at or below the
 //! cursor is dropped as already delivered, and the cursor moves to the highest id seen, rejected
-//! entries with a readable id included.
+//! entries with a readable id included. A rejected entry without a readable id has no place the cursor
+//! can pass: when it is the newest of a page, the next page holds it again, and it is reported once.
 
 use uuid::Uuid;
 
@@ -89,6 +90,9 @@ pub struct Stream {
     take: u16,
     filter: SelfFilter,
     show_self: bool,
+    /// The rejected entries without a readable id in the last answer: the API serves them again when
+    /// the cursor could not move past them.
+    unplaced: Vec<Rejected>,
 }
 
 impl Stream {
@@ -103,6 +107,7 @@ impl Stream {
             take: PAGE_SIZE,
             filter,
             show_self,
+            unplaced: Vec::new(),
         }
     }
 
@@ -179,7 +184,8 @@ impl Stream {
     }
 
     fn deliver(&mut self, batch: Batch) -> Delivery {
-        let after = |id: &Uuid| self.cursor.is_none_or(|c| *id > c);
+        let cursor = self.cursor;
+        let after = |id: &Uuid| cursor.is_none_or(|c| *id > c);
         let Batch {
             mut entries,
             mut rejected,
@@ -187,7 +193,18 @@ impl Stream {
         entries.retain(|e| after(&e.id));
         entries.sort_by_key(|e| e.id);
         entries.dedup_by_key(|e| e.id);
-        rejected.retain(|r| r.id.is_none_or(|id| after(&id)));
+        let unplaced = rejected.iter().filter(|r| r.id.is_none()).cloned();
+        let mut reported = std::mem::replace(&mut self.unplaced, unplaced.collect());
+        rejected.retain(|r| match r.id {
+            Some(id) => after(&id),
+            None => match reported.iter().position(|seen| seen == r) {
+                Some(i) => {
+                    reported.swap_remove(i);
+                    false
+                }
+                None => true,
+            },
+        });
         let last = entries
             .iter()
             .map(|e| e.id)
@@ -406,6 +423,41 @@ mod tests {
             vec![rejected(None)],
             "an unpositioned rejection is still reported"
         );
+    }
+
+    #[test]
+    fn an_unreadable_entry_served_again_by_the_next_page_is_reported_once() {
+        let unreadable = |excerpt: &str| Rejected {
+            id: None,
+            reason: "`id` is not a UUID".into(),
+            excerpt: excerpt.into(),
+        };
+        let mut stream = Stream::new(Start::After(id(0)), filter(), false);
+        let d = stream
+            .accept(batch(vec![entry(1)], vec![unreadable("{\"id\":2")]))
+            .unwrap();
+        assert_eq!(d.rejected.len(), 1);
+        // The cursor stopped at 1: the API answers the unreadable entry again, then what came after.
+        let d = stream
+            .accept(batch(
+                vec![entry(3)],
+                vec![unreadable("{\"id\":2"), unreadable("{\"id\":4")],
+            ))
+            .unwrap();
+        assert_eq!(d.rejected, vec![unreadable("{\"id\":4")]);
+        let d = stream
+            .accept(batch(vec![], vec![unreadable("{\"id\":4")]))
+            .unwrap();
+        assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+        let d = stream
+            .accept(batch(vec![entry(5)], vec![unreadable("{\"id\":4")]))
+            .unwrap();
+        assert!(
+            d.rejected.is_empty(),
+            "still the same one: {:?}",
+            d.rejected
+        );
+        assert_eq!(ids(&d.entries), vec![id(5)]);
     }
 
     #[test]

@@ -100,9 +100,14 @@ impl Tail {
     /// Asks the tail to stop (SIGTERM, as `kill` does), reads the rest of its output, returns its
     /// exit status success and its stderr.
     pub async fn terminate(self) -> (Vec<String>, bool, String) {
+        self.signal("TERM").await
+    }
+
+    /// Sends `signal` (`TERM`, `KILL`) to the tail, then as [`Tail::finish`].
+    pub async fn signal(self, signal: &str) -> (Vec<String>, bool, String) {
         if let Some(pid) = self.child.id() {
             let sent = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
+                .args([&format!("-{signal}"), &pid.to_string()])
                 .status()
                 .expect("kill runs");
             assert!(sent.success());

@@ -1,149 +1,28 @@
-//! `auditui tail`: the poller's entries to stdout as JSON lines or CSV, status and errors to stderr.
+//! What `tail` writes where: entries to stdout in chunks, each followed by the saved position (kept in
+//! step with what was written), and status lines and rejected entries to stderr, sanitized.
 
-use std::future::Future;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use uuid::Uuid;
 
-use crate::cli::{Cli, TailArgs, TailFormat};
-use crate::client::{Client, ClientOptions};
+use crate::cli::{TailArgs, TailFormat};
 use crate::entry::{Entry, Rejected};
 use crate::export::{write_csv_header, write_csv_row, write_json_line};
 use crate::poller::state_file::{self, SavedPosition};
-use crate::poller::{
-    self, ConnState, PollControl, PollEvent, PollStatus, PollerConfig, Start,
-    identify_self_resuming, session_agent,
-};
+use crate::poller::{ConnState, PollEvent, PollStatus};
 use crate::query::{Fields, Matcher, Query};
 use crate::sanitize::clean_truncated;
-use crate::timespec::parse_duration;
-use crate::{config, logging};
 
-pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
-    logging::init(cli.log_file.as_deref());
-    let Plan {
-        mut config,
-        run_for,
-        resumed,
-        filter,
-        agent,
-        earlier_agent,
-    } = plan(args)?;
-    // Installed before the first request, so a stop is always a clean one.
-    let stop = stop_requested(run_for).context("cannot watch for Ctrl-C")?;
-    let connection = config::resolve(&cli.api)?;
-    let client = Client::new(ClientOptions {
-        user_agent: Some(agent.clone()),
-        ..ClientOptions::from_connection(&connection)
-    })?;
-    config.self_filter = identify_self_resuming(&client, agent.clone(), earlier_agent).await;
-    let out = BufWriter::new(io::stdout().lock());
-    let output = Output::new(out, args, resumed, filter.as_ref(), agent)?;
-    let (events, control) = poller::spawn(client, config);
-    follow(output, events, control, stop).await
-}
-
-/// Resolves when the user asks to stop (Ctrl-C, SIGTERM) or `--for` has elapsed, with why.
-fn stop_requested(run_for: Option<Duration>) -> io::Result<impl Future<Output = &'static str>> {
-    #[cfg(unix)]
-    let (mut interrupt, mut terminate) = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt())?,
-            signal(SignalKind::terminate())?,
-        )
-    };
-    Ok(async move {
-        let elapsed = async {
-            match run_for {
-                Some(span) => tokio::time::sleep(span).await,
-                None => std::future::pending().await,
-            }
-        };
-        #[cfg(unix)]
-        let why = tokio::select! {
-            _ = interrupt.recv() => "interrupted",
-            _ = terminate.recv() => "terminated",
-            () = elapsed => "--for elapsed",
-        };
-        #[cfg(not(unix))]
-        let why = tokio::select! {
-            _ = tokio::signal::ctrl_c() => "interrupted",
-            () = elapsed => "--for elapsed",
-        };
-        why
-    })
-}
-
-/// What the arguments ask for, checked before any request.
-#[derive(Debug)]
-struct Plan {
-    config: PollerConfig,
-    run_for: Option<Duration>,
-    /// The position saved by an earlier run, when resuming.
-    resumed: bool,
-    filter: Option<Query>,
-    /// This session's User-Agent, unique to it.
-    agent: String,
-    /// The User-Agent of the run whose saved position this one resumes.
-    earlier_agent: Option<String>,
-}
-
-fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
-    let watch = &args.watch;
-    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
-    let filter = match &args.filter {
-        Some(text) => Some(Query::parse(text, now).map_err(|e| anyhow::anyhow!("--filter: {e}"))?),
-        None => None,
-    };
-    let run_for = args
-        .run_for
-        .as_deref()
-        .map(parse_duration)
-        .transpose()
-        .context("--for")?;
-    let saved = match &args.state {
-        Some(path) => state_file::load(path)?,
-        None => None,
-    };
-    if let Some(saved) = &saved
-        && saved.log_type != watch.log_type
-    {
-        anyhow::bail!(
-            "the state file was written while following {}, not {}: pass the same --type, or another --state",
-            describe_type(saved.log_type.as_deref()),
-            describe_type(watch.log_type.as_deref()),
-        );
-    }
-    let mut config = PollerConfig::from_watch(watch, now)?;
-    // A saved position wins over --since and --from-start: resuming must neither skip nor repeat.
-    if let Some(saved) = &saved {
-        config.start = Start::After(saved.cursor);
-    }
-    Ok(Plan {
-        config,
-        run_for,
-        resumed: saved.is_some(),
-        filter,
-        agent: session_agent(),
-        earlier_agent: saved.and_then(|s| s.agent),
-    })
-}
-
-fn describe_type(log_type: Option<&str>) -> String {
-    match log_type {
-        Some(t) => format!("--type {}", clean_truncated(t, 60)),
-        None => "every type".into(),
-    }
-}
+/// Most output handed to stdout at once (unless one line is longer), the position saved right after
+/// it: the saved position never runs ahead of what was written, and what a kill -9 can make the next
+/// run repeat is at most one chunk.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// Whether to go on after an event.
 #[derive(Debug, PartialEq, Eq)]
-enum Flow {
+pub(super) enum Flow {
     Continue,
     /// `--max` reached.
     Done,
@@ -152,7 +31,7 @@ enum Flow {
 }
 
 /// Writes what the poller delivers and keeps the state file in step with what was written.
-struct Output<'q, W: Write> {
+pub(super) struct Output<'q, W: Write> {
     out: W,
     /// `--filter`: entries it rejects are passed over (and the position still moves past them).
     filter: Option<Matcher<'q>>,
@@ -169,7 +48,7 @@ struct Output<'q, W: Write> {
 }
 
 impl<'q, W: Write> Output<'q, W> {
-    fn new(
+    pub(super) fn new(
         out: W,
         args: &TailArgs,
         resumed: bool,
@@ -197,7 +76,7 @@ impl<'q, W: Write> Output<'q, W> {
     }
 
     /// Takes one event; `err` receives the status lines.
-    fn take(&mut self, event: PollEvent, err: &mut impl Write) -> anyhow::Result<Flow> {
+    pub(super) fn take(&mut self, event: PollEvent, err: &mut impl Write) -> anyhow::Result<Flow> {
         match event {
             PollEvent::Entries(entries) => return self.write_entries(&entries),
             PollEvent::Rejected(rejected) => report_rejected(&rejected, err),
@@ -214,34 +93,54 @@ impl<'q, W: Write> Output<'q, W> {
     }
 
     fn write_entries(&mut self, entries: &[Entry]) -> anyhow::Result<Flow> {
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+        let mut line = Vec::new();
         let mut last = None;
         let mut flow = Flow::Continue;
         for entry in entries {
-            if self.max.is_some_and(|max| self.written >= max) {
+            if self.max_reached() {
                 flow = Flow::Done;
                 break;
             }
-            last = Some(entry.id);
             if let Some(filter) = &mut self.filter
                 && !filter.matches(&fields(entry))
             {
+                last = Some(entry.id);
                 continue;
             }
+            line.clear();
             match self.format {
-                TailFormat::Jsonl => write_json_line(&mut self.out, entry)?,
-                TailFormat::Csv => write_csv_row(&mut self.out, &entry.row())?,
+                TailFormat::Jsonl => write_json_line(&mut line, entry)?,
+                TailFormat::Csv => write_csv_row(&mut line, &entry.row())?,
             }
+            if chunk.len() + line.len() > CHUNK_BYTES {
+                self.commit(&mut chunk, last)?;
+            }
+            chunk.extend_from_slice(&line);
+            last = Some(entry.id);
             self.written += 1;
         }
-        if self.max.is_some_and(|max| self.written >= max) {
+        if self.max_reached() {
             flow = Flow::Done;
         }
-        self.out.flush()?;
         // Saved now, not only at the batch's position: a stop before that must not repeat these.
+        self.commit(&mut chunk, last)?;
+        Ok(flow)
+    }
+
+    fn max_reached(&self) -> bool {
+        self.max.is_some_and(|max| self.written >= max)
+    }
+
+    /// Writes and flushes `chunk`, then saves `last` (the last entry it holds or passed over).
+    fn commit(&mut self, chunk: &mut Vec<u8>, last: Option<Uuid>) -> anyhow::Result<()> {
+        self.out.write_all(chunk)?;
+        self.out.flush()?;
+        chunk.clear();
         if let Some(id) = last {
             self.save(id)?;
         }
-        Ok(flow)
+        Ok(())
     }
 
     fn save(&mut self, cursor: Uuid) -> anyhow::Result<()> {
@@ -260,7 +159,7 @@ impl<'q, W: Write> Output<'q, W> {
         Ok(())
     }
 
-    fn summary(&self) -> String {
+    pub(super) fn summary(&self) -> String {
         let status = self.last.clone().unwrap_or_default();
         format!(
             "wrote {} entries ({} rejected, {} own fetches hidden, {} retries, {} rate-limited)",
@@ -327,65 +226,11 @@ fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Follows the events until the poller stops, `--max` is reached, or `stop` resolves.
-async fn follow<W: Write>(
-    mut output: Output<'_, W>,
-    mut events: tokio::sync::mpsc::Receiver<PollEvent>,
-    control: tokio::sync::mpsc::Sender<PollControl>,
-    stop: impl Future<Output = &'static str>,
-) -> anyhow::Result<ExitCode> {
-    tokio::pin!(stop);
-    let mut err = io::stderr();
-    let code = loop {
-        tokio::select! {
-            biased;
-            why = &mut stop => {
-                let _ = writeln!(err, "auditui: {why}: stopping");
-                break ExitCode::SUCCESS;
-            }
-            event = events.recv() => {
-                let Some(event) = event else {
-                    anyhow::bail!("the poller ended without saying why");
-                };
-                match output.take(event, &mut err) {
-                    Ok(Flow::Continue) => {}
-                    Ok(Flow::Done) => break ExitCode::SUCCESS,
-                    Ok(Flow::Stopped(None)) => break ExitCode::SUCCESS,
-                    Ok(Flow::Stopped(Some(reason))) => {
-                        let _ = writeln!(err, "auditui: stopped: {reason}");
-                        break ExitCode::FAILURE;
-                    }
-                    Err(e) if is_broken_pipe(&e) => break ExitCode::SUCCESS,
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    };
-    let _ = control.send(PollControl::Stop).await;
-    let _ = writeln!(err, "auditui: {}", output.summary());
-    Ok(code)
-}
-
-/// The reader of stdout went away (`| head`): a normal end.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-}
-
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-    use crate::cli::Command;
-
-    fn tail_args(argv: &[&str]) -> TailArgs {
-        let cli = Cli::parse_from(["auditui", "tail"].iter().chain(argv));
-        match cli.command {
-            Some(Command::Tail(args)) => args,
-            _ => unreachable!("tail parses as tail"),
-        }
-    }
+    use crate::commands::tail::tests::tail_args;
+    use crate::commands::tail::{Plan, plan};
 
     fn entry(n: u128) -> Entry {
         Entry::parse(&format!(
@@ -411,71 +256,6 @@ mod tests {
             .lines()
             .map(str::to_owned)
             .collect()
-    }
-
-    #[test]
-    fn the_start_follows_the_arguments_and_a_saved_position_wins() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("tail.state");
-        let state_arg = state.to_str().unwrap();
-        assert_eq!(plan(&tail_args(&[])).unwrap().config.start, Start::Latest);
-        assert_eq!(
-            plan(&tail_args(&["--from-start"])).unwrap().config.start,
-            Start::Earliest
-        );
-        assert!(matches!(
-            plan(&tail_args(&["--since", "2025-11-24T09:00"]))
-                .unwrap()
-                .config
-                .start,
-            Start::Since(1_763_974_800_000_000_000)
-        ));
-        let plan_with_state = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
-        assert!(matches!(plan_with_state.config.start, Start::Since(_)));
-        assert!(!plan_with_state.resumed);
-        let saved = SavedPosition {
-            cursor: Uuid::from_u128(77),
-            log_type: None,
-            agent: Some("auditui/0.1 (session 77)".into()),
-        };
-        state_file::save(&state, &saved).unwrap();
-        let resumed = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
-        assert_eq!(resumed.config.start, Start::After(Uuid::from_u128(77)));
-        assert!(resumed.resumed);
-        assert_eq!(
-            resumed.earlier_agent.as_deref(),
-            Some("auditui/0.1 (session 77)")
-        );
-        assert_ne!(resumed.agent, "auditui/0.1 (session 77)");
-    }
-
-    #[test]
-    fn bad_arguments_are_refused_before_any_request() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("tail.state");
-        state_file::save(
-            &state,
-            &SavedPosition {
-                cursor: Uuid::from_u128(1),
-                log_type: Some("auth:login".into()),
-                agent: None,
-            },
-        )
-        .unwrap();
-        let cases: [(Vec<&str>, &str); 5] = [
-            (vec!["--interval", "0"], "--interval must be a positive"),
-            (vec!["--for", "soon"], "--for"),
-            (vec!["--since", "yesterday"], "--since"),
-            (
-                vec!["--state", state.to_str().unwrap()],
-                "written while following --type auth:login, not every type",
-            ),
-            (vec!["--filter", "since:"], "--filter: "),
-        ];
-        for (argv, message) in cases {
-            let err = plan(&tail_args(&argv)).unwrap_err();
-            assert!(format!("{err:#}").contains(message), "{argv:?}: {err:#}");
-        }
     }
 
     #[test]
@@ -510,6 +290,64 @@ mod tests {
             .take(PollEvent::Position(Uuid::from_u128(5)), &mut err)
             .unwrap();
         assert_eq!(saved(), Uuid::from_u128(5), "hidden entries move it too");
+    }
+
+    /// An output that notes, at each write, the position the state file held then.
+    struct Watched {
+        state: PathBuf,
+        out: Vec<u8>,
+        /// The id of the last line written before each write, the position saved then, the size.
+        writes: Vec<(Option<Uuid>, Option<Uuid>, usize)>,
+    }
+
+    impl Write for Watched {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let written = lines(&self.out).last().map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                Uuid::parse_str(value["id"].as_str().unwrap()).unwrap()
+            });
+            let saved = state_file::load(&self.state).unwrap().map(|p| p.cursor);
+            self.writes.push((written, saved, buf.len()));
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_large_batch_goes_out_in_chunks_each_followed_by_its_saved_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tail.state");
+        let args = tail_args(&["--state", state.to_str().unwrap()]);
+        let p = plan(&args).unwrap();
+        let watched = Watched {
+            state: state.clone(),
+            out: Vec::new(),
+            writes: Vec::new(),
+        };
+        let mut output = Output::new(watched, &args, false, None, p.agent.clone()).unwrap();
+        let batch: Vec<Entry> = (1..=2000).map(entry).collect();
+        let line_bytes = batch[0].raw.get().len() + 1;
+        assert!(
+            batch.len() * line_bytes > 2 * CHUNK_BYTES,
+            "the batch spans chunks"
+        );
+        output
+            .take(PollEvent::Entries(batch.clone()), &mut Vec::new())
+            .unwrap();
+        let Watched { out, writes, .. } = output.out;
+        assert_eq!(lines(&out).len(), batch.len());
+        assert!(writes.len() >= 3, "{} writes", writes.len());
+        for (written, saved, size) in &writes {
+            // Never ahead of the output, and caught up with it before each new chunk.
+            assert_eq!(saved, written);
+            assert!(*size <= CHUNK_BYTES, "a write of {size} bytes");
+        }
+        let saved = state_file::load(&state).unwrap().unwrap().cursor;
+        assert_eq!(saved, Uuid::from_u128(2000));
     }
 
     #[test]

@@ -1,0 +1,267 @@
+//! `auditui tail`: the poller's entries to stdout as JSON lines or CSV, status and errors to stderr.
+
+mod output;
+
+use std::future::Future;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use self::output::{Flow, Output};
+use crate::cli::{Cli, TailArgs};
+use crate::client::{Client, ClientOptions};
+use crate::poller::state_file;
+use crate::poller::{
+    self, PollControl, PollEvent, PollerConfig, Start, identify_self_resuming, session_agent,
+};
+use crate::query::Query;
+use crate::sanitize::clean_truncated;
+use crate::timespec::parse_duration;
+use crate::{config, logging};
+
+pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
+    logging::init(cli.log_file.as_deref());
+    let Plan {
+        mut config,
+        run_for,
+        resumed,
+        filter,
+        agent,
+        earlier_agent,
+    } = plan(args)?;
+    // Installed before the first request, so a stop is always a clean one.
+    let stop = stop_requested(run_for).context("cannot watch for Ctrl-C")?;
+    let connection = config::resolve(&cli.api)?;
+    let client = Client::new(ClientOptions {
+        user_agent: Some(agent.clone()),
+        ..ClientOptions::from_connection(&connection)
+    })?;
+    config.self_filter = identify_self_resuming(&client, agent.clone(), earlier_agent).await;
+    let output = Output::new(io::stdout().lock(), args, resumed, filter.as_ref(), agent)?;
+    let (events, control) = poller::spawn(client, config);
+    follow(output, events, control, stop).await
+}
+
+/// Resolves when the user asks to stop (Ctrl-C, SIGTERM) or `--for` has elapsed, with why.
+fn stop_requested(run_for: Option<Duration>) -> io::Result<impl Future<Output = &'static str>> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
+    Ok(async move {
+        let elapsed = async {
+            match run_for {
+                Some(span) => tokio::time::sleep(span).await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(unix)]
+        let why = tokio::select! {
+            _ = interrupt.recv() => "interrupted",
+            _ = terminate.recv() => "terminated",
+            () = elapsed => "--for elapsed",
+        };
+        #[cfg(not(unix))]
+        let why = tokio::select! {
+            _ = tokio::signal::ctrl_c() => "interrupted",
+            () = elapsed => "--for elapsed",
+        };
+        why
+    })
+}
+
+/// What the arguments ask for, checked before any request.
+#[derive(Debug)]
+struct Plan {
+    config: PollerConfig,
+    run_for: Option<Duration>,
+    /// The position saved by an earlier run, when resuming.
+    resumed: bool,
+    filter: Option<Query>,
+    /// This session's User-Agent, unique to it.
+    agent: String,
+    /// The User-Agent of the run whose saved position this one resumes.
+    earlier_agent: Option<String>,
+}
+
+fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
+    let watch = &args.watch;
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    let filter = match &args.filter {
+        Some(text) => Some(Query::parse(text, now).map_err(|e| anyhow::anyhow!("--filter: {e}"))?),
+        None => None,
+    };
+    let run_for = args
+        .run_for
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+        .context("--for")?;
+    let saved = match &args.state {
+        Some(path) => state_file::load(path)?,
+        None => None,
+    };
+    if let Some(saved) = &saved
+        && saved.log_type != watch.log_type
+    {
+        anyhow::bail!(
+            "the state file was written while following {}, not {}: pass the same --type, or another --state",
+            describe_type(saved.log_type.as_deref()),
+            describe_type(watch.log_type.as_deref()),
+        );
+    }
+    let mut config = PollerConfig::from_watch(watch, now)?;
+    // A saved position wins over --since and --from-start: resuming must neither skip nor repeat.
+    if let Some(saved) = &saved {
+        config.start = Start::After(saved.cursor);
+    }
+    Ok(Plan {
+        config,
+        run_for,
+        resumed: saved.is_some(),
+        filter,
+        agent: session_agent(),
+        earlier_agent: saved.and_then(|s| s.agent),
+    })
+}
+
+fn describe_type(log_type: Option<&str>) -> String {
+    match log_type {
+        Some(t) => format!("--type {}", clean_truncated(t, 60)),
+        None => "every type".into(),
+    }
+}
+
+/// Follows the events until the poller stops, `--max` is reached, or `stop` resolves.
+async fn follow<W: Write>(
+    mut output: Output<'_, W>,
+    mut events: tokio::sync::mpsc::Receiver<PollEvent>,
+    control: tokio::sync::mpsc::Sender<PollControl>,
+    stop: impl Future<Output = &'static str>,
+) -> anyhow::Result<ExitCode> {
+    tokio::pin!(stop);
+    let mut err = io::stderr();
+    let code = loop {
+        tokio::select! {
+            biased;
+            why = &mut stop => {
+                let _ = writeln!(err, "auditui: {why}: stopping");
+                break ExitCode::SUCCESS;
+            }
+            event = events.recv() => {
+                let Some(event) = event else {
+                    anyhow::bail!("the poller ended without saying why");
+                };
+                match output.take(event, &mut err) {
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Done) => break ExitCode::SUCCESS,
+                    Ok(Flow::Stopped(None)) => break ExitCode::SUCCESS,
+                    Ok(Flow::Stopped(Some(reason))) => {
+                        let _ = writeln!(err, "auditui: stopped: {reason}");
+                        break ExitCode::FAILURE;
+                    }
+                    Err(e) if is_broken_pipe(&e) => break ExitCode::SUCCESS,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    };
+    let _ = control.send(PollControl::Stop).await;
+    let _ = writeln!(err, "auditui: {}", output.summary());
+    Ok(code)
+}
+
+/// The reader of stdout went away (`| head`): a normal end.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Command;
+    use crate::poller::state_file::SavedPosition;
+    use uuid::Uuid;
+
+    pub(super) fn tail_args(argv: &[&str]) -> TailArgs {
+        let cli = Cli::parse_from(["auditui", "tail"].iter().chain(argv));
+        match cli.command {
+            Some(Command::Tail(args)) => args,
+            _ => unreachable!("tail parses as tail"),
+        }
+    }
+
+    #[test]
+    fn the_start_follows_the_arguments_and_a_saved_position_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tail.state");
+        let state_arg = state.to_str().unwrap();
+        assert_eq!(plan(&tail_args(&[])).unwrap().config.start, Start::Latest);
+        assert_eq!(
+            plan(&tail_args(&["--from-start"])).unwrap().config.start,
+            Start::Earliest
+        );
+        assert!(matches!(
+            plan(&tail_args(&["--since", "2025-11-24T09:00"]))
+                .unwrap()
+                .config
+                .start,
+            Start::Since(1_763_974_800_000_000_000)
+        ));
+        let plan_with_state = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
+        assert!(matches!(plan_with_state.config.start, Start::Since(_)));
+        assert!(!plan_with_state.resumed);
+        let saved = SavedPosition {
+            cursor: Uuid::from_u128(77),
+            log_type: None,
+            agent: Some("auditui/0.1 (session 77)".into()),
+        };
+        state_file::save(&state, &saved).unwrap();
+        let resumed = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
+        assert_eq!(resumed.config.start, Start::After(Uuid::from_u128(77)));
+        assert!(resumed.resumed);
+        assert_eq!(
+            resumed.earlier_agent.as_deref(),
+            Some("auditui/0.1 (session 77)")
+        );
+        assert_ne!(resumed.agent, "auditui/0.1 (session 77)");
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_before_any_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tail.state");
+        state_file::save(
+            &state,
+            &SavedPosition {
+                cursor: Uuid::from_u128(1),
+                log_type: Some("auth:login".into()),
+                agent: None,
+            },
+        )
+        .unwrap();
+        let cases: [(Vec<&str>, &str); 5] = [
+            (vec!["--interval", "0"], "--interval must be a positive"),
+            (vec!["--for", "soon"], "--for"),
+            (vec!["--since", "yesterday"], "--since"),
+            (
+                vec!["--state", state.to_str().unwrap()],
+                "written while following --type auth:login, not every type",
+            ),
+            (vec!["--filter", "since:"], "--filter: "),
+        ];
+        for (argv, message) in cases {
+            let err = plan(&tail_args(&argv)).unwrap_err();
+            assert!(format!("{err:#}").contains(message), "{argv:?}: {err:#}");
+        }
+    }
+}
