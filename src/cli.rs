@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +29,49 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on an error.
+    pub fn parse_args() -> Cli {
+        Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|err| err.exit())
+    }
+
+    /// Like clap's parse, but refuses the TUI's watch options (`--since`, `--budget`...) before a
+    /// subcommand: they belong to the live TUI there, and would be silently ignored.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        if let Some(sub) = matches.subcommand_name() {
+            let misplaced = command.get_arguments().find(|arg| {
+                WATCH_IDS.contains(&arg.get_id().as_str())
+                    && matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+            });
+            if let Some(arg) = misplaced {
+                let flag = arg.get_long().unwrap_or_default();
+                return Err(command.error(
+                    ErrorKind::ArgumentConflict,
+                    format!("--{flag} goes after the subcommand: auditui {sub} --{flag} ..."),
+                ));
+            }
+        }
+        Ok(cli)
+    }
+}
+
+/// The ids of [`WatchArgs`]' fields.
+const WATCH_IDS: [&str; 6] = [
+    "since",
+    "from_start",
+    "log_type",
+    "show_self",
+    "budget",
+    "interval",
+];
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -110,6 +155,9 @@ pub struct WatchArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+
     #[command(flatten)]
     pub sim: SimKnobs,
 }
@@ -235,6 +283,34 @@ mod tests {
         assert_eq!(cli.api.region, Some(Region::Eu));
         let cli = Cli::parse_from(["auditui", "tail", "--base-url", "http://127.0.0.1:9"]);
         assert_eq!(cli.api.base_url.as_deref(), Some("http://127.0.0.1:9"));
+    }
+
+    #[test]
+    fn watch_options_belong_to_the_command_that_watches() {
+        let cli = Cli::try_parse_args(["auditui", "demo", "--since", "2h"]).unwrap();
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("demo expected");
+        };
+        assert_eq!(demo.watch.since.as_deref(), Some("2h"));
+        let cli = Cli::try_parse_args(["auditui", "--since", "2h", "--budget", "20"]).unwrap();
+        assert_eq!(
+            (cli.watch.since.as_deref(), cli.watch.budget),
+            (Some("2h"), 20)
+        );
+        let cli =
+            Cli::try_parse_args(["auditui", "--region", "eu", "tail", "--type", "a:b"]).unwrap();
+        assert_eq!(cli.api.region, Some(Region::Eu));
+        for misplaced in [
+            ["auditui", "--since", "2h", "demo"],
+            ["auditui", "--budget", "9", "tail"],
+            ["auditui", "--type", "auth:failed", "doctor"],
+        ] {
+            let err = Cli::try_parse_args(misplaced).unwrap_err();
+            assert!(
+                err.to_string().contains("goes after the subcommand"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -22,10 +22,14 @@ pub const TOKEN_ENV: &str = "HARVEY_API_TOKEN";
 pub struct Token(String);
 
 impl Token {
-    /// Takes a token, trimmed of surrounding whitespace (files usually end in a newline).
+    /// Takes a token, trimmed of surrounding whitespace (files usually end in a newline) and of a
+    /// `Bearer ` prefix pasted along with it.
     pub fn new(text: impl Into<String>) -> Result<Token, ConfigError> {
         let text = text.into();
-        let trimmed = text.trim();
+        let mut trimmed = text.trim();
+        if trimmed.len() > 7 && trimmed[..7].eq_ignore_ascii_case("bearer ") {
+            trimmed = trimmed[7..].trim_start();
+        }
         if trimmed.is_empty() {
             return Err(ConfigError::EmptyToken);
         }
@@ -232,7 +236,7 @@ fn read_token_file(path: &Path, warnings: &mut Vec<Warning>) -> Result<Token, Co
         path: path.to_owned(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|err| file_error(err.to_string()))?;
+    let text = read_small(path).map_err(file_error)?;
     if let Some(mode) = group_or_other_readable(path) {
         warnings.push(Warning::TokenFileReadable {
             path: path.to_owned(),
@@ -243,6 +247,25 @@ fn read_token_file(path: &Path, warnings: &mut Vec<Warning>) -> Result<Token, Co
         ConfigError::EmptyToken => file_error("the file is empty".into()),
         other => other,
     })
+}
+
+/// The most a token file may hold: tokens are short, and a path such as /dev/zero must not hang us.
+const TOKEN_FILE_MAX_BYTES: u64 = 16 * 1024;
+
+fn read_small(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(TOKEN_FILE_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > TOKEN_FILE_MAX_BYTES {
+        return Err(format!(
+            "it holds more than {} KiB: is it really a token file?",
+            TOKEN_FILE_MAX_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not text".to_string())
 }
 
 #[cfg(unix)]
@@ -310,6 +333,14 @@ mod tests {
             }
         );
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn a_pasted_bearer_prefix_is_dropped() {
+        for text in ["Bearer abc123", "bearer  abc123\n", "abc123"] {
+            assert_eq!(Token::new(text).unwrap().expose(), "abc123", "{text:?}");
+        }
+        assert_eq!(Token::new("Bearer").unwrap().expose(), "Bearer");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod entry;
 pub mod export;
+pub mod generate;
 pub mod logging;
 pub mod poller;
 pub mod query;

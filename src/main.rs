@@ -1,12 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use auditui::cli::{Cli, Command};
 use auditui::commands;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use auditui::client::{ApiError, Client, ClientOptions, Token};
 use auditui::entry::{Batch, Entry};
 use auditui::simulator::storyline::hostile_strings;
-use auditui::simulator::{self, LatestShape, SERVICE_USER, SimConfig, SimHandle};
+use auditui::simulator::{self, Faults, LatestShape, SERVICE_USER, SimConfig, SimHandle};
 use uuid::Uuid;
 
 const TOKEN: &str = "sim-test-token-5f2e";
@@ -282,6 +282,22 @@ async fn a_server_error_is_500_and_retryable() {
         }
     );
     assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn an_outage_can_be_switched_on_and_off_while_running() {
+    let sim = start(quiet()).await;
+    sim.emit(3);
+    let api = client(&sim, TOKEN);
+    assert!(api.latest(None).await.is_ok());
+    sim.set_faults(Faults {
+        error_rate: 1.0,
+        ..Faults::default()
+    });
+    let err = api.latest(None).await.unwrap_err();
+    assert!(matches!(err, ApiError::Server { status: 500, .. }), "{err}");
+    sim.set_faults(Faults::default());
+    assert!(api.latest(None).await.is_ok());
 }
 
 #[tokio::test]

@@ -174,9 +174,11 @@ fn token_file_problems_name_the_file_not_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing");
     let empty = write(dir.path(), "empty", "\n", 0o600);
+    let huge = write(dir.path(), "huge", &"x".repeat(100_000), 0o600);
     for (path, text) in [
         (missing, "cannot read the token file"),
         (empty, "the file is empty"),
+        (huge, "is it really a token file?"),
     ] {
         let args = ApiArgs {
             token_file: Some(path.clone()),

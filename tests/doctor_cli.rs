@@ -65,6 +65,7 @@ async fn all_green_with_the_right_token() {
         text.contains("email=audit-bot@hartwell-lane.example"),
         "{text}"
     );
+    assert!(text.contains("token from HARVEY_API_TOKEN"), "{text}");
     assert!(text.contains("All checks passed."), "{text}");
     assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
 }
@@ -104,4 +105,18 @@ async fn no_token_says_how_to_set_one() {
         sim.requests().is_empty(),
         "nothing was sent without a token"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_host_is_reported_and_the_rest_skipped() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let (output, text) = doctor(format!("http://127.0.0.1:{port}"), Some(TOKEN)).await;
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("✗ host reachable"), "{text}");
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(text.contains("- token accepted    skipped"), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
 }

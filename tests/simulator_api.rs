@@ -313,6 +313,11 @@ async fn the_history_holds_the_start_of_an_incident() {
     assert!(failures >= 6, "{failures}");
     assert!(position("auth:login") < position("api:token_mgmt_rotate"));
     assert!(position("api:token_mgmt_rotate") < position("admin:add_users"));
+    let hint = sim.storyline_hint();
+    assert!(
+        hint.contains(victim.as_str()) && hint.contains(INTRUDER_IP),
+        "{hint}"
+    );
     let added = &from_intruder[position("admin:add_users")];
     assert_eq!(&added.user, victim);
     assert_eq!(added.data_value()["emails"][0], INTRUDER_ACCOUNT);

@@ -29,7 +29,12 @@ struct Session {
 }
 
 impl Session {
+    /// `auditui demo`.
     fn start() -> Session {
+        Session::start_with(&["demo"], &[])
+    }
+
+    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let size = Winsize {
             ws_row: ROWS,
@@ -42,8 +47,10 @@ impl Session {
         let stdio = || Stdio::from(slave.try_clone().unwrap());
         let mut command = Command::new(env!("CARGO_BIN_EXE_auditui"));
         command
-            .args(["demo", "--log-file"])
+            .args(args)
+            .arg("--log-file")
             .arg(dir.path().join("auditui.log"))
+            .envs(envs.iter().copied())
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_CONFIG_HOME", dir.path())
@@ -173,6 +180,45 @@ impl Drop for Session {
     }
 }
 
+/// `auditui simulate` on a free port, stopped when dropped.
+struct Simulator {
+    child: Child,
+    base_url: String,
+}
+
+impl Simulator {
+    fn start(token: &str) -> Simulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
+            .args(["simulate", "--port", "0", "--accept-token", token])
+            .args(["--history-hours", "1", "--log-file", "/dev/null"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let base_url = loop {
+            line.clear();
+            let read = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+            assert!(
+                read > 0,
+                "the simulator ended before saying where it listens"
+            );
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().to_owned();
+            }
+        };
+        Simulator { child, base_url }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// "12 / 345" from the filter bar.
 fn counts(rows: &[String]) -> Option<(usize, usize)> {
     let bar = rows.get(1)?;
@@ -257,4 +303,57 @@ fn sigterm_restores_the_terminal() {
         "a requested stop is a clean exit: {status:?}"
     );
     session.assert_terminal_restored();
+}
+
+#[test]
+fn a_rejected_token_at_start_is_a_clear_full_screen_message() {
+    let simulator = Simulator::start("the-right-token");
+    let mut session = Session::start_with(
+        &["--base-url", &simulator.base_url],
+        &[("HARVEY_API_TOKEN", "a-wrong-token")],
+    );
+    session.wait_for("the token error screen", |rows| {
+        let text = rows.join("\n");
+        text.contains("Token rejected") && text.contains("HARVEY_API_TOKEN")
+    });
+    assert!(
+        !session.raw_text().contains("a-wrong-token"),
+        "the token never reaches the screen"
+    );
+    session.type_text("q");
+    let status = session.wait_exit();
+    assert!(status.success(), "{status:?}");
+    session.assert_terminal_restored();
+}
+
+/// The screen line whose cells carry the selection's background.
+fn highlighted_row(session: &Session) -> Option<u16> {
+    let parser = session.screen.lock().unwrap();
+    let screen = parser.screen();
+    (3..ROWS - 2).find(|&row| {
+        screen
+            .cell(row, 20)
+            .is_some_and(|cell| cell.bgcolor() == vt100::Color::Idx(8))
+    })
+}
+
+#[test]
+fn a_click_selects_a_row_and_the_wheel_moves_the_selection() {
+    let mut session = Session::start();
+    session.wait_for("a full page of entries", |rows| {
+        entry_rows(rows).len() >= usize::from(ROWS) - 6
+    });
+    // Wheel up (SGR mouse report, 1-based column;row): the selection leaves the bottom by three rows.
+    let before = highlighted_row(&session).expect("a selected row");
+    session.type_text("\x1b[<64;20;10M");
+    session.wait_for("the wheel to move the selection", |_| {
+        highlighted_row(&session) == Some(before - 3)
+    });
+    // A left click on screen line 6 (0-based 5) selects that row.
+    session.type_text("\x1b[<0;20;6M\x1b[<0;20;6m");
+    session.wait_for("the click to select the row", |_| {
+        highlighted_row(&session) == Some(5)
+    });
+    session.type_text("q");
+    assert!(session.wait_exit().success());
 }

@@ -326,6 +326,33 @@ fn plus_one_hour() -> chrono::FixedOffset {
 }
 
 #[test]
+fn help_goes_side_by_side_on_a_wide_screen() {
+    let keymap = Keymap::defaults();
+    let terminal = draw(
+        160,
+        34,
+        Help {
+            keymap: &keymap,
+            scroll: 0,
+        },
+    );
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let side_by_side = (0..34).any(|y| {
+        let text = line(buffer, y);
+        text.contains("Log") && text.contains("Filter bar")
+    });
+    assert!(
+        side_by_side,
+        "the log keys and the filter bar keys share lines"
+    );
+    assert!(
+        (0..34).any(|y| line(buffer, y).contains("keymap.toml")),
+        "the whole help fits without scrolling"
+    );
+}
+
+#[test]
 fn detail_view_at_80_columns() {
     let entries = incident();
     let doc = DetailDoc::build(&entries[8].row(), plus_one_hour());
@@ -339,6 +366,16 @@ fn detail_view_at_80_columns() {
         },
     );
     insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let user_line = (0..22)
+        .find(|&y| line(buffer, y).contains("root@example.com"))
+        .expect("the user line");
+    assert_eq!(
+        buffer[(20, user_line)].bg,
+        Color::DarkGray,
+        "the selected field is highlighted"
+    );
+    assert_ne!(buffer[(20, user_line - 1)].bg, Color::DarkGray);
 }
 
 #[test]

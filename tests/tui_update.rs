@@ -587,3 +587,37 @@ fn polling_pauses_and_resumes_through_the_poller_control() {
     );
     assert!(!state.polling_paused);
 }
+
+#[test]
+fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
+    use auditui::app::run::export_view;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = with_incident();
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+
+    let path = dir.path().join("out.jsonl");
+    let (count, written) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+    assert_eq!((count, written.as_path()), (3, path.as_path()));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    for line in text.lines() {
+        let entry = auditui::entry::Entry::parse(line).unwrap();
+        assert_eq!(entry.kind, "auth:failed");
+    }
+
+    let (_, second) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+    assert_eq!(second, dir.path().join("out-2.jsonl"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "the first file is untouched"
+    );
+
+    let csv = dir.path().join("out.csv");
+    export_view(&state, ExportFormat::Csv, &csv).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(auditui::export::CSV_HEADER));
+    assert_eq!(lines.filter(|l| l.contains(",auth:failed,")).count(), 3);
+}

@@ -1,7 +1,11 @@
 //! The application: its state, the actions that change it, the keys that name them, and the loop.
 
 pub mod action;
+mod cursor;
+mod detail_view;
 pub mod editor;
+mod filtering;
+mod ingest;
 pub mod keymap;
 pub mod quick;
 pub mod run;

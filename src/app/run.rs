@@ -15,7 +15,7 @@ use crate::app::action::{Action, Effect, ExportFormat};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
 use crate::export::{write_csv_header, write_csv_row};
-use crate::poller::{PollControl, PollEvent};
+use crate::poller::{ConnState, PollControl, PollEvent};
 use crate::terminal::TerminalGuard;
 use crate::timestamp::UnixNanos;
 use crate::ui::screen::render;
@@ -64,7 +64,14 @@ pub async fn run(
                 Some(event) => state.update(Action::Poll(event)),
                 None => {
                     poller_open = false;
-                    Vec::new()
+                    // A poller that stops on purpose says so first; one that vanished is reported here.
+                    if state.status.state != ConnState::Failed {
+                        state.update(Action::Poll(PollEvent::Stopped {
+                            reason: Some("the poller ended unexpectedly: see the log".into()),
+                        }))
+                    } else {
+                        Vec::new()
+                    }
                 }
             },
             _ = tick.tick() => state.update(Action::Tick(wall_clock())),
@@ -184,7 +191,8 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
         .to_string_lossy()
         .into_owned();
     let mut candidate = path.to_owned();
-    for n in 2.. {
+    let mut n = 1;
+    loop {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -192,10 +200,10 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
         {
             Ok(file) => return Ok((file, candidate)),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
+                n += 1;
                 candidate = path.with_file_name(format!("{stem}-{n}.{ext}"));
             }
             Err(err) => return Err(err),
         }
     }
-    unreachable!("the loop returns")
 }

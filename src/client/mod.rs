@@ -21,6 +21,10 @@ use crate::entry::{self, Batch, BodyError};
 /// The most entries one page may ask for.
 pub const MAX_TAKE: u16 = 1000;
 
+/// The largest answer read: a full page of large entries is a few megabytes; a body past this is not
+/// an answer the API gives, and reading it whole could exhaust memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -62,6 +66,28 @@ pub struct Client {
 struct Inner {
     base_url: String,
     token: Token,
+    /// The last `Date` header seen, with the local time it arrived: how far apart the clocks are.
+    server_date: std::sync::Mutex<Option<ServerDate>>,
+}
+
+/// The server's clock as of one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerDate {
+    /// What the server's `Date` header said (whole seconds).
+    pub server: SystemTime,
+    /// The local time the answer arrived.
+    pub local: SystemTime,
+}
+
+impl ServerDate {
+    /// How far the local clock is ahead of the server's (negative: behind), in seconds. The header has
+    /// whole seconds, so a second either way means nothing.
+    pub fn local_ahead_secs(&self) -> f64 {
+        match self.local.duration_since(self.server) {
+            Ok(ahead) => ahead.as_secs_f64(),
+            Err(behind) => -behind.duration().as_secs_f64(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -104,8 +130,14 @@ impl Client {
             inner: Arc::new(Inner {
                 base_url,
                 token: options.token,
+                server_date: std::sync::Mutex::new(None),
             }),
         })
+    }
+
+    /// The server's clock as of the last answer that had a `Date` header.
+    pub fn last_server_date(&self) -> Option<ServerDate> {
+        *self.inner.server_date.lock().expect("server date")
     }
 
     /// The base URL calls go to.
@@ -187,7 +219,7 @@ impl Client {
     /// One GET; the body of a 200, or the error the answer means.
     async fn get_ok(&self, path: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
         let url = format!("{}{path}", self.inner.base_url);
-        let response = self
+        let mut response = self
             .http
             .get(&url)
             .query(query)
@@ -195,12 +227,23 @@ impl Client {
             .await
             .map_err(transport_error)?;
         let status = response.status();
+        let local = SystemTime::now();
+        if let Some(server) = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        {
+            let server = SystemTime::from(server.with_timezone(&chrono::Utc));
+            *self.inner.server_date.lock().expect("server date") =
+                Some(ServerDate { server, local });
+        }
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response.text().await.map_err(transport_error)?;
+        let body = read_body(&mut response).await?;
         if status == StatusCode::OK {
             return Ok(body);
         }
@@ -216,6 +259,26 @@ impl Client {
             },
         })
     }
+}
+
+/// The body as text, refusing one larger than [`MAX_BODY_BYTES`] or not UTF-8.
+async fn read_body(response: &mut reqwest::Response) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::BadBody(BodyError {
+                expected: "an answer of reasonable size",
+                detail: format!("the body is larger than {} MiB", MAX_BODY_BYTES >> 20),
+            }));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        ApiError::BadBody(BodyError {
+            expected: "UTF-8 text",
+            detail: err.utf8_error().to_string(),
+        })
+    })
 }
 
 fn push_log_type(query: &mut Vec<(&str, String)>, log_type: Option<&str>) {

@@ -21,7 +21,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         base_url: handle.base_url(),
         token: Token::new(token)?,
     };
-    let outcome = super::live::watch(connection, &cli.watch, "demo (simulator)").await;
+    let outcome = super::live::watch(connection, &args.watch, "demo (simulator)").await;
     handle.shutdown().await;
     outcome
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::Cli;
 use crate::client::backoff::{self, Backoff};
-use crate::client::{ApiError, Client, ClientOptions};
+use crate::client::{ApiError, Client, ClientOptions, ServerDate};
 use crate::config;
 use crate::entry::Batch;
 use crate::sanitize::clean_truncated;
@@ -60,6 +60,7 @@ impl Check {
 
 const CONFIG: &str = "configuration";
 const HOST: &str = "host reachable";
+const CLOCK: &str = "clock";
 const TOKEN: &str = "token accepted";
 const AUDIT: &str = "audit-log access";
 
@@ -76,13 +77,18 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 "fix the configuration and run doctor again",
             ),
             Check::skipped(HOST, "needs a configuration"),
+            Check::skipped(CLOCK, "needs a configuration"),
             Check::skipped(TOKEN, "needs a configuration"),
             Check::skipped(AUDIT, "needs a configuration"),
         ],
         Ok(connection) => {
             let mut checks = vec![Check::pass(
                 CONFIG,
-                format!("base URL {}, token found", connection.base_url),
+                format!(
+                    "base URL {}, token from {}",
+                    connection.base_url,
+                    token_source(&cli.api)
+                ),
             )];
             let mut options = ClientOptions::from_connection(&connection);
             options.timeout = Duration::from_secs(15);
@@ -106,6 +112,19 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where the token came from, in the order `config::resolve` looks.
+fn token_source(api: &crate::cli::ApiArgs) -> String {
+    let from_env = std::env::var(config::TOKEN_ENV).is_ok_and(|v| !v.trim().is_empty());
+    match &api.token_file {
+        Some(path) => format!(
+            "--token-file {}",
+            clean_truncated(&path.display().to_string(), 80)
+        ),
+        None if from_env => config::TOKEN_ENV.to_owned(),
+        None => "the token_file of the config file".to_owned(),
+    }
 }
 
 async fn with_retries<T, F, Fut>(call: F) -> Result<T, ApiError>
@@ -138,21 +157,30 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
         Err(err @ (ApiError::Network(_) | ApiError::Timeout)) => {
             checks.push(Check::fail(
                 HOST,
-                format!("{} did not answer: {err}", client.base_url()),
+                match err {
+                    ApiError::Network(cause) => {
+                        format!("{} did not answer: {cause}", client.base_url())
+                    }
+                    _ => format!("{} did not answer in time", client.base_url()),
+                },
                 "check the network, a proxy or VPN, and the --region or --base-url",
             ));
+            checks.push(Check::skipped(CLOCK, "needs the host"));
             checks.push(Check::skipped(TOKEN, "needs the host"));
             checks.push(Check::skipped(AUDIT, "needs the host"));
             return checks;
         }
-        _ => checks.push(Check::pass(
-            HOST,
-            format!(
-                "{} answered in {} ms",
-                client.base_url(),
-                elapsed.as_millis()
-            ),
-        )),
+        _ => {
+            checks.push(Check::pass(
+                HOST,
+                format!(
+                    "{} answered in {} ms",
+                    client.base_url(),
+                    elapsed.as_millis()
+                ),
+            ));
+            checks.push(clock_check(client.last_server_date()));
+        }
     }
     match whoami {
         Ok(fields) => checks.push(Check::pass(TOKEN, describe_user(&fields))),
@@ -191,6 +219,31 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
         ),
     });
     checks
+}
+
+/// How far apart the clocks may be before time windows (`--since`, `since:`) go noticeably wrong.
+const CLOCK_TOLERANCE_SECS: f64 = 90.0;
+
+/// Whether this machine's clock agrees with the server's: `--since 15m` and time windows are computed
+/// from the local clock and matched against the server's timestamps.
+fn clock_check(date: Option<ServerDate>) -> Check {
+    let Some(date) = date else {
+        return Check::skipped(CLOCK, "the server sent no Date header");
+    };
+    let ahead = date.local_ahead_secs();
+    if ahead.abs() <= CLOCK_TOLERANCE_SECS {
+        return Check::pass(
+            CLOCK,
+            format!("agrees with the server's (within {CLOCK_TOLERANCE_SECS:.0} s)"),
+        );
+    }
+    let minutes = (ahead.abs() / 60.0).round();
+    let direction = if ahead > 0.0 { "ahead of" } else { "behind" };
+    Check::fail(
+        CLOCK,
+        format!("this machine's clock is about {minutes} min {direction} the server's"),
+        "sync the clock (for example `timedatectl set-ntp true`): --since and time windows are computed from it",
+    )
 }
 
 /// The fields whoami returned: names, and short sanitized values of the plain ones.
@@ -281,6 +334,33 @@ mod tests {
         assert!(text.contains("- audit-log access"), "{text}");
         assert!(text.ends_with("1 check(s) failed.\n"), "{text}");
         assert!(report(&checks[..1]).ends_with("All checks passed.\n"));
+    }
+
+    #[test]
+    fn the_clock_check_tolerates_a_minute_and_a_half() {
+        use std::time::SystemTime;
+        let server = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+        let at = |offset: i64| ServerDate {
+            server,
+            local: if offset >= 0 {
+                server + Duration::from_secs(offset as u64)
+            } else {
+                server - Duration::from_secs(offset.unsigned_abs())
+            },
+        };
+        let cases = [
+            (0, "agrees"),
+            (89, "agrees"),
+            (-90, "agrees"),
+            (600, "about 10 min ahead of"),
+            (-3600, "about 60 min behind"),
+        ];
+        for (offset, text) in cases {
+            let check = clock_check(Some(at(offset)));
+            let shown = report(std::slice::from_ref(&check));
+            assert!(shown.contains(text), "{offset}: {shown}");
+        }
+        assert!(matches!(clock_check(None).verdict, Verdict::Skipped(_)));
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub async fn watch(
         ..ClientOptions::from_connection(&connection)
     })?;
     let mut config = PollerConfig::new(start);
+    // Said before the screen is taken: asking who the token belongs to can take a while on a bad network.
+    eprintln!("auditui: connecting to {label}…");
     config.self_filter = identify_self(&client, agent).await;
     config.log_type = watch.log_type.clone();
     config.budget_per_minute = watch.budget;

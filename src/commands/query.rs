@@ -1,9 +1,91 @@
-//! `auditui query`.
+//! `auditui query`: filter saved entries from files or standard input.
 
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, QueryArgs};
+use anyhow::Context;
 
-pub async fn run(_cli: &Cli, _args: &QueryArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`query` is not built yet")
+use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::export;
+use crate::query::Query;
+use crate::query::scan::{Output, scan};
+use crate::sanitize::clean_truncated;
+
+/// Malformed lines listed one by one before only a count is given.
+const LISTED: usize = 20;
+
+pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    let text = args.filter.as_deref().unwrap_or("");
+    let query = match Query::parse(text, now) {
+        Ok(query) => query,
+        Err(err) => {
+            eprintln!("auditui: --filter: {err}");
+            eprintln!("  {}", clean_truncated(text, 200));
+            eprintln!("  {}^", " ".repeat(err.column.saturating_sub(1)));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let output = match args.format {
+        QueryFormat::Jsonl => Output::Jsonl,
+        QueryFormat::Csv => Output::Csv,
+        QueryFormat::Count => Output::Count,
+    };
+    // The scan is CPU-bound and uses its own threads: keep it off the async workers.
+    let files = args.files.clone();
+    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output)).await?
+}
+
+fn run_blocking(
+    files: &[std::path::PathBuf],
+    query: &Query,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    if output == Output::Csv {
+        export::write_csv_header(&mut out)?;
+    }
+    let mut matched = 0u64;
+    let mut malformed = 0usize;
+    for path in files {
+        let name = path.display().to_string();
+        let input: Box<dyn Read + Send> = if name == "-" {
+            Box::new(io::stdin())
+        } else {
+            Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
+        };
+        let report =
+            scan(input, query, output, &mut out).with_context(|| format!("cannot read {name}"))?;
+        matched += report.matched;
+        for bad in report
+            .malformed
+            .iter()
+            .take(LISTED.saturating_sub(malformed))
+        {
+            eprintln!(
+                "auditui: {name}:{}: skipped, {}",
+                bad.line,
+                clean_truncated(&bad.reason, 200)
+            );
+        }
+        if report.malformed.len() > LISTED {
+            eprintln!(
+                "auditui: {name}: {} malformed lines skipped in all",
+                report.malformed.len()
+            );
+        }
+        malformed += report.malformed.len();
+    }
+    if output == Output::Count {
+        writeln!(out, "{matched}")?;
+    }
+    out.flush()?;
+    if malformed > 0 {
+        eprintln!(
+            "auditui: {malformed} malformed entries skipped (listed above with their line numbers)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

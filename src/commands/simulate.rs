@@ -16,6 +16,8 @@ pub async fn run(cli: &Cli, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let handle = simulator::start(config, addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (try another --port, or 0 for any)"))?;
+    // Listen for Ctrl-C before saying where we are: a signal right after the banner must stop us cleanly.
+    let stop = stop_signal()?;
     let base = handle.base_url();
     // The simulator's token guards nothing: printing it is how the user learns it.
     let token = &args.accept_token;
@@ -24,16 +26,36 @@ pub async fn run(cli: &Cli, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         "  {} entries of history; bearer token: {token}",
         handle.len()
     );
+    println!("  {}", handle.storyline_hint());
     println!();
     println!("Try:");
     println!("  curl -H \"Authorization: Bearer {token}\" {base}/api/v1/logs/audit/latest");
     println!("  HARVEY_API_TOKEN={token} auditui --base-url {base} doctor");
     println!();
     println!("Ctrl-C stops it.");
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot wait for Ctrl-C")?;
+    stop.await;
     eprintln!("stopping the simulator");
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C (and on SIGTERM on unix). The handlers are in place when this returns.
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

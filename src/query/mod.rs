@@ -8,6 +8,7 @@
 pub mod matcher;
 mod parser;
 pub mod prefilter;
+pub mod scan;
 pub mod text;
 
 use std::fmt;

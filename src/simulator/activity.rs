@@ -26,6 +26,8 @@ const HISTORY_RATE_CAP: f64 = 1.0;
 /// The log and everything that writes to it.
 pub struct World {
     pub log: Log,
+    /// The account the incident is about.
+    pub victim: String,
     workspace: Workspace,
     rng: StdRng,
     malformed_rate: f64,
@@ -39,6 +41,25 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// How busy the workspace is at `ms` (UTC), relative to a working hour: a firm on UTC office hours.
+fn busyness(ms: u64) -> f64 {
+    match (ms / 3_600_000) % 24 {
+        8..=18 => 1.0,
+        6..=7 | 19..=22 => 0.35,
+        _ => 0.08,
+    }
+}
+
+/// A time in the history, working hours more likely than the night.
+fn history_time(start_ms: u64, history_ms: u64, rng: &mut impl Rng) -> u64 {
+    loop {
+        let at = start_ms - rng.random_range(1..=history_ms.max(1));
+        if rng.random::<f64>() < busyness(at) {
+            return at;
+        }
+    }
 }
 
 impl World {
@@ -57,7 +78,7 @@ impl World {
         let count = ((history_ms as f64 / 1000.0) * rate).min(HISTORY_CAP as f64) as usize;
         // Scripted beats are marked by `true` so they are never stored broken.
         let mut timeline: Vec<(u64, Option<Event>)> = (0..count)
-            .map(|_| (start_ms - rng.random_range(1..=history_ms.max(1)), None))
+            .map(|_| (history_time(start_ms, history_ms, &mut rng), None))
             .collect();
         for beat in past {
             let at = start_ms.saturating_add_signed(beat.at_ms);
@@ -67,6 +88,7 @@ impl World {
 
         let mut world = World {
             log: Log::default(),
+            victim: super::storyline::victim(&workspace).to_owned(),
             workspace,
             rng,
             malformed_rate: config.malformed_rate,
@@ -210,6 +232,18 @@ mod tests {
             .count();
         let share = broken as f64 / world.log.len() as f64;
         assert!((0.08..0.12).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn the_history_is_busier_in_office_hours_than_at_night() {
+        let world = World::new(&config(86_400, 0.3), 1_764_000_000_000);
+        let mut per_hour = [0usize; 24];
+        for stored in world.log.iter() {
+            per_hour[(((stored.id.as_u128() >> 80) as u64 / 3_600_000) % 24) as usize] += 1;
+        }
+        let office: usize = per_hour[9..=17].iter().sum::<usize>() / 9;
+        let night: usize = per_hour[0..=4].iter().sum::<usize>() / 5;
+        assert!(office > 4 * night.max(1), "{per_hour:?}");
     }
 
     #[test]

@@ -52,6 +52,17 @@ pub enum LatestShape {
     BareArray,
 }
 
+/// How badly the server answers, changeable while it runs ([`SimHandle::set_faults`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Faults {
+    /// Fraction of audit requests answered 500.
+    pub error_rate: f64,
+    /// Fraction of audit requests answered after the configured `slow_delay`.
+    pub slow_rate: f64,
+    /// Fraction of 200 answers whose body is cut in half.
+    pub broken_body_rate: f64,
+}
+
 /// What the simulated workspace does and how its server behaves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -178,7 +189,7 @@ struct Shared {
     config: SimConfig,
     world: Mutex<World>,
     limiter: Mutex<Limiter>,
-    faults: Mutex<StdRng>,
+    faults: Mutex<(Faults, StdRng)>,
     requests: Mutex<Vec<RequestRecord>>,
     paused: AtomicBool,
     /// Rounds of the activity task, paused or not: lets tests wait until a pause has been seen.
@@ -203,7 +214,14 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
         .map_err(std::io::Error::other)?;
     let shared = Arc::new(Shared {
         limiter: Mutex::new(Limiter::new(config.rate_limit_per_min, config.rate_window)),
-        faults: Mutex::new(StdRng::seed_from_u64(config.seed.wrapping_add(1))),
+        faults: Mutex::new((
+            Faults {
+                error_rate: config.error_rate,
+                slow_rate: config.slow_rate,
+                broken_body_rate: config.malformed_rate,
+            },
+            StdRng::seed_from_u64(config.seed.wrapping_add(1)),
+        )),
         world: Mutex::new(world),
         requests: Mutex::new(Vec::new()),
         paused: AtomicBool::new(false),
@@ -244,6 +262,27 @@ impl SimHandle {
     /// The configuration it runs with.
     pub fn config(&self) -> &SimConfig {
         &self.shared.config
+    }
+
+    /// One line saying what to look for: the incident's account and the address it is worked from.
+    pub fn storyline_hint(&self) -> String {
+        let victim = self.shared.world.lock().expect("world").victim.clone();
+        format!(
+            "something is going on: look at {victim} and the address {} (auth:failed, admin:add_users, \
+             vault downloads); more unfolds live over the first four minutes",
+            storyline::INTRUDER_IP
+        )
+    }
+
+    /// Changes how the server misbehaves from the next request on (stored entries stay as they are):
+    /// for tests of an outage and its recovery.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.faults.lock().expect("faults").0 = faults;
+    }
+
+    /// How the server misbehaves now.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults.lock().expect("faults").0
     }
 
     /// Ids of every well-formed activity entry so far (not the self-logged fetches), ascending.

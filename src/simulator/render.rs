@@ -17,27 +17,19 @@ pub enum Malformation {
     BadTimestamp,
     /// The timestamp is missing.
     MissingTimestamp,
-    /// A number where a string belongs (the entry parser then cannot read the id either).
+    /// A number where a string belongs.
     NumberForString,
     /// The id is not a UUID: a client cannot even place it.
     UnreadableId,
 }
 
 impl Malformation {
-    /// Whether a client can still read the id of an entry damaged this way.
-    pub fn keeps_readable_id(self) -> bool {
-        matches!(
-            self,
-            Malformation::BadTimestamp | Malformation::MissingTimestamp
-        )
-    }
-
-    /// A random kind of damage; most keep a readable id.
+    /// A random kind of damage; only one in ten takes the id away.
     pub fn pick(rng: &mut impl Rng) -> Malformation {
         match rng.random_range(0..10) {
-            0..=3 => Malformation::BadTimestamp,
-            4..=6 => Malformation::MissingTimestamp,
-            7..=8 => Malformation::NumberForString,
+            0..=2 => Malformation::BadTimestamp,
+            3..=4 => Malformation::MissingTimestamp,
+            5..=8 => Malformation::NumberForString,
             _ => Malformation::UnreadableId,
         }
     }
@@ -99,9 +91,12 @@ pub fn render(
             if damage != Malformation::NumberForString {
                 ts = None;
             }
-            Class::Malformed {
-                readable_id: damage.keeps_readable_id(),
-            }
+            // Whether a client can still place the entry is the entry parser's call, not ours.
+            let readable_id = crate::entry::Entry::parse(&value.to_string())
+                .err()
+                .and_then(|rejected| rejected.id)
+                .is_some();
+            Class::Malformed { readable_id }
         }
     };
     Stored {
@@ -227,14 +222,15 @@ mod tests {
             let id = ids.next(1_764_000_000_000, &mut rng);
             let stored = render(&event(), id, false, Some(damage), &mut rng);
             let rejected = Entry::parse(&stored.json).unwrap_err();
-            let readable = damage.keeps_readable_id();
-            assert_eq!(
-                stored.class,
-                Class::Malformed {
-                    readable_id: readable
-                }
-            );
-            assert_eq!(rejected.id, readable.then_some(id), "{damage:?}");
+            let Class::Malformed { readable_id } = stored.class else {
+                panic!("{damage:?} stored as {:?}", stored.class);
+            };
+            assert_eq!(rejected.id, readable_id.then_some(id), "{damage:?}");
+            match damage {
+                Malformation::BadTimestamp | Malformation::MissingTimestamp => assert!(readable_id),
+                Malformation::UnreadableId => assert!(!readable_id),
+                Malformation::NumberForString => {}
+            }
         }
     }
 }

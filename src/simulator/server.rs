@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -46,21 +47,26 @@ struct Call {
     params: HashMap<String, String>,
 }
 
-type Args = (
-    State<Arc<Shared>>,
-    ConnectInfo<SocketAddr>,
-    HeaderMap,
-    Uri,
-    Query<HashMap<String, String>>,
-);
+impl FromRequestParts<Arc<Shared>> for Call {
+    type Rejection = Response;
 
-fn call((State(shared), ConnectInfo(peer), headers, uri, Query(params)): Args) -> Call {
-    Call {
-        shared,
-        peer,
-        headers,
-        uri,
-        params,
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(params) = Query::<HashMap<String, String>>::from_request_parts(parts, shared)
+            .await
+            .map_err(|_| error(StatusCode::BAD_REQUEST, "Malformed query string"))?;
+        Ok(Call {
+            shared: shared.clone(),
+            peer,
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+            params,
+        })
     }
 }
 
@@ -72,44 +78,20 @@ enum Endpoint {
     Search,
 }
 
-async fn page(
-    s: State<Arc<Shared>>,
-    c: ConnectInfo<SocketAddr>,
-    h: HeaderMap,
-    u: Uri,
-    q: Query<HashMap<String, String>>,
-) -> Response {
-    audit(call((s, c, h, u, q)), Endpoint::Page).await
+async fn page(call: Call) -> Response {
+    audit(call, Endpoint::Page).await
 }
 
-async fn latest(
-    s: State<Arc<Shared>>,
-    c: ConnectInfo<SocketAddr>,
-    h: HeaderMap,
-    u: Uri,
-    q: Query<HashMap<String, String>>,
-) -> Response {
-    audit(call((s, c, h, u, q)), Endpoint::Latest).await
+async fn latest(call: Call) -> Response {
+    audit(call, Endpoint::Latest).await
 }
 
-async fn earliest(
-    s: State<Arc<Shared>>,
-    c: ConnectInfo<SocketAddr>,
-    h: HeaderMap,
-    u: Uri,
-    q: Query<HashMap<String, String>>,
-) -> Response {
-    audit(call((s, c, h, u, q)), Endpoint::Earliest).await
+async fn earliest(call: Call) -> Response {
+    audit(call, Endpoint::Earliest).await
 }
 
-async fn search(
-    s: State<Arc<Shared>>,
-    c: ConnectInfo<SocketAddr>,
-    h: HeaderMap,
-    u: Uri,
-    q: Query<HashMap<String, String>>,
-) -> Response {
-    audit(call((s, c, h, u, q)), Endpoint::Search).await
+async fn search(call: Call) -> Response {
+    audit(call, Endpoint::Search).await
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -179,12 +161,13 @@ async fn audit(call: Call, endpoint: Endpoint) -> Response {
         return response;
     }
     let (fail, slow, broken) = {
-        let config = &shared.config;
-        let mut rng = shared.faults.lock().expect("faults");
+        let mut guard = shared.faults.lock().expect("faults");
+        let (faults, rng) = &mut *guard;
+        let mut roll = |rate: f64| rate > 0.0 && rng.random_bool(rate.min(1.0));
         (
-            config.error_rate > 0.0 && rng.random_bool(config.error_rate.min(1.0)),
-            config.slow_rate > 0.0 && rng.random_bool(config.slow_rate.min(1.0)),
-            config.malformed_rate > 0.0 && rng.random_bool(config.malformed_rate.min(1.0)),
+            roll(faults.error_rate),
+            roll(faults.slow_rate),
+            roll(faults.broken_body_rate),
         )
     };
     if slow {

@@ -1,1 +1,100 @@
-//! Bulk loading of saved entries into a store.
+//! Bulk loading of saved entries (JSON lines) into a store: lines are parsed on every core, then
+//! appended in order.
+
+use super::{Record, Store};
+use crate::query::scan::Malformed;
+
+/// Lines parsed per round: enough to keep every core busy, small enough to keep records in cache.
+const ROUND: usize = 1 << 16;
+
+/// Loads JSON lines (one entry per line). Lines that are not entries are reported with their number.
+pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
+    let mut store = Store::new();
+    let mut malformed = Vec::new();
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    store.reserve(lines.len());
+    // Parsing runs on every core, one round ahead of the appending, which is sequential.
+    let parsers = threads.max(1);
+    let rounds: Vec<(usize, &[&[u8]])> = lines
+        .chunks(ROUND)
+        .enumerate()
+        .map(|(r, chunk)| (r * ROUND, chunk))
+        .collect();
+    std::thread::scope(|scope| {
+        let spawn = |(first, chunk)| spawn_round(scope, first, chunk, parsers);
+        let mut pending = rounds.first().map(|&r| spawn(r));
+        for next in 1..=rounds.len() {
+            let Some(handles) = pending.take() else {
+                break;
+            };
+            pending = rounds.get(next).map(|&r| spawn(r));
+            let mut records = Vec::with_capacity(ROUND);
+            for handle in handles {
+                for result in handle.join().unwrap_or_default() {
+                    match result {
+                        Ok(record) => records.push(record),
+                        Err((index, reason)) => malformed.push(Malformed {
+                            line: index as u64 + 1,
+                            reason,
+                        }),
+                    }
+                }
+            }
+            store.append_records(records);
+        }
+    });
+    store.shrink_to_fit();
+    (store, malformed)
+}
+
+type Parsed<'a> = Vec<Result<Record<'a>, (usize, String)>>;
+
+fn spawn_round<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    first: usize,
+    chunk: &'env [&'env [u8]],
+    parsers: usize,
+) -> Vec<std::thread::ScopedJoinHandle<'scope, Parsed<'env>>> {
+    let per = chunk.len().div_ceil(parsers).max(1);
+    chunk
+        .chunks(per)
+        .enumerate()
+        .map(|(k, part)| scope.spawn(move || parse_part(part, first + k * per)))
+        .collect()
+}
+
+fn parse_part<'a>(lines: &[&'a [u8]], first: usize) -> Parsed<'a> {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                return None;
+            }
+            Some(Record::parse_line(line).map_err(|r| (first + i, r.reason)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Entry;
+    use crate::generate::{BENCH_END, Generator};
+
+    #[test]
+    fn bulk_load_holds_what_appending_entries_holds() {
+        let mut generator = Generator::new(9, 2000, 24, BENCH_END);
+        let text: String = (0..2000).map(|_| generator.next_line() + "\n").collect();
+        let (loaded, malformed) = load_lines(text.as_bytes(), 3);
+        let mut appended = Store::new();
+        appended.append(text.lines().filter_map(|l| Entry::parse(l).ok()).collect());
+        assert_eq!(loaded.len(), appended.len());
+        assert_eq!(malformed.len(), 1);
+        assert_eq!(malformed[0].line, 1000);
+        for i in (0..loaded.len() as u32).step_by(37) {
+            assert_eq!(loaded.get(i).json_line(), appended.get(i).json_line());
+        }
+    }
+}

@@ -138,7 +138,7 @@ impl Store {
         result
     }
 
-    fn reserve(&mut self, more: usize) {
+    pub(crate) fn reserve(&mut self, more: usize) {
         self.ids.reserve(more);
         self.ts.reserve(more);
         self.kind.reserve(more);

@@ -41,6 +41,24 @@ impl<'a> Record<'a> {
         })
     }
 
+    /// Reads an entry object from the text of one line, in a single pass.
+    pub fn parse_line(line: &'a [u8]) -> Result<Record<'a>, Rejected> {
+        let parsed = serde_json::from_slice::<Wire<'a>>(line)
+            .ok()
+            .and_then(Self::from_wire);
+        match parsed {
+            Some(record) => Ok(record),
+            None => match serde_json::from_slice::<&RawValue>(line) {
+                Ok(raw) => Self::parse(raw),
+                Err(e) => Err(Rejected {
+                    id: None,
+                    reason: format!("not valid JSON: {e}"),
+                    excerpt: String::from_utf8_lossy(&line[..line.len().min(240)]).into_owned(),
+                }),
+            },
+        }
+    }
+
     /// Reads the entry held by an [`Entry`] (already validated).
     pub fn from_entry(entry: &'a Entry) -> Record<'a> {
         Self::parse_text(entry.raw.get()).unwrap_or_else(|| Record {
@@ -57,7 +75,10 @@ impl<'a> Record<'a> {
     }
 
     fn parse_text(text: &'a str) -> Option<Record<'a>> {
-        let wire: Wire<'a> = serde_json::from_str(text).ok()?;
+        Self::from_wire(serde_json::from_str(text).ok()?)
+    }
+
+    fn from_wire(wire: Wire<'a>) -> Option<Record<'a>> {
         let id = uuid::Uuid::parse_str(wire.id.as_deref()?).ok()?.as_u128();
         let ts_text = wire.timestamp?;
         let ts = parse_timestamp(&ts_text).ok()?;

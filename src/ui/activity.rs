@@ -16,6 +16,9 @@ pub struct Activity<'a> {
 
 impl Widget for Activity<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         let last = self.per_minute.last().copied().unwrap_or(0);
         let peak = self.per_minute.iter().copied().max().unwrap_or(0);
         let title = Line::from(vec![

@@ -232,6 +232,9 @@ impl Detail<'_> {
 
 impl Widget for Detail<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         let block = Block::bordered()
             .title(Line::styled(" Entry ", theme::title()))
             .title_bottom(

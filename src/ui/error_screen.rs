@@ -17,6 +17,9 @@ pub struct ErrorScreen<'a> {
 
 impl Widget for ErrorScreen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         let [row] = Layout::vertical([Constraint::Length(area.height.min(12))])
             .flex(Flex::Center)
             .areas(area);

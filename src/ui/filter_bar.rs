@@ -75,6 +75,9 @@ impl FilterBar<'_> {
 
 impl Widget for FilterBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         let focused = self.cursor.is_some();
         buf.set_style(
             area,

@@ -13,57 +13,97 @@ pub struct Help<'a> {
     pub scroll: u16,
 }
 
+/// The width of one column of the help.
+const COLUMN: u16 = 76;
+
 impl Help<'_> {
-    /// Every line of the help, for drawing and for knowing how far it scrolls.
-    pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
-        let mut lines = Vec::new();
-        for context in Context::ALL {
-            if !lines.is_empty() {
-                lines.push(Line::raw(""));
-            }
-            lines.push(Line::styled(context.title().to_owned(), theme::title()));
-            for (command, keys) in keymap.table(context) {
-                let keys = keys
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<22}"), theme::key()),
-                    Span::raw(command.about()),
-                ]));
-            }
+    fn section(keymap: &Keymap, context: Context, lines: &mut Vec<Line<'static>>) {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
         }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "Filter: user:alice  type:auth:*  -type:api:*  ip:10.0.0.0/8  since:15m  free text",
+        lines.push(Line::styled(context.title().to_owned(), theme::title()));
+        for (command, keys) in keymap.table(context) {
+            let keys = keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<22}"), theme::key()),
+                Span::raw(command.about()),
+            ]));
+        }
+    }
+
+    /// The log pane's keys, then the rest: side by side on a wide screen, one after the other otherwise.
+    fn columns(keymap: &Keymap) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+        let mut left = Vec::new();
+        Help::section(keymap, Context::List, &mut left);
+        let mut right = Vec::new();
+        for context in [Context::Filter, Context::Detail, Context::Help] {
+            Help::section(keymap, context, &mut right);
+        }
+        right.push(Line::raw(""));
+        right.push(Line::styled(
+            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
             theme::dim(),
         ));
-        lines.push(Line::styled(
+        right.push(Line::styled(
             "Keys are read from auditui/keymap.toml in the config directory.",
             theme::dim(),
         ));
+        (left, right)
+    }
+
+    /// Every line of the help in one column, for drawing and for knowing how far it scrolls.
+    pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
+        let (mut lines, right) = Help::columns(keymap);
+        lines.push(Line::raw(""));
+        lines.extend(right);
         lines
     }
 }
 
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let lines = Help::lines(self.keymap);
-        let height = (lines.len() as u16 + 2).min(area.height);
+        if area.is_empty() {
+            return;
+        }
+        let (left, right) = Help::columns(self.keymap);
+        let wide = area.width >= 2 * COLUMN + 3;
+        let (width, rows) = if wide {
+            (2 * COLUMN + 3, left.len().max(right.len()))
+        } else {
+            (area.width.min(COLUMN), left.len() + 1 + right.len())
+        };
+        let height = (rows as u16 + 2).min(area.height);
         let [row] = Layout::vertical([Constraint::Length(height)])
             .flex(Flex::Center)
             .areas(area);
-        let [popup] = Layout::horizontal([Constraint::Length(area.width.min(76))])
+        let [popup] = Layout::horizontal([Constraint::Length(width)])
             .flex(Flex::Center)
             .areas(row);
         Clear.render(popup, buf);
         let block = Block::bordered()
             .title(Line::styled(" Keys ", theme::title()))
             .title_bottom(Line::styled(" esc/? close · j/k scroll ", theme::dim()).right_aligned());
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((self.scroll, 0))
-            .render(popup, buf);
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        if wide {
+            let [first, second] =
+                Layout::horizontal([Constraint::Length(COLUMN), Constraint::Length(COLUMN)])
+                    .spacing(1)
+                    .areas(inner);
+            Paragraph::new(left)
+                .scroll((self.scroll, 0))
+                .render(first, buf);
+            Paragraph::new(right)
+                .scroll((self.scroll, 0))
+                .render(second, buf);
+        } else {
+            Paragraph::new(Help::lines(self.keymap))
+                .scroll((self.scroll, 0))
+                .render(inner, buf);
+        }
     }
 }

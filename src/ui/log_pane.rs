@@ -74,7 +74,7 @@ impl LogPane<'_> {
 
 impl Widget for LogPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.height == 0 || area.width == 0 {
+        if area.is_empty() {
             return;
         }
         let columns = Columns::fit(area.width);

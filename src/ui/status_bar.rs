@@ -107,6 +107,9 @@ impl StatusBar<'_> {
 
 impl Widget for StatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
         buf.set_style(area, theme::bar());
         buf.set_line(area.x, area.y, &self.connection(), area.width);
         if area.height > 1 {

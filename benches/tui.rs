@@ -1,0 +1,144 @@
+//! What a keystroke costs on a million entries: drawing a frame, moving the selection, typing in the
+//! filter bar. Run with `cargo bench --bench tui`.
+
+use std::sync::{LazyLock, Mutex};
+
+use auditui::app::action::Action;
+use auditui::app::keymap::Keymap;
+use auditui::app::state::State;
+use auditui::entry::Entry;
+use auditui::poller::PollEvent;
+use auditui::ui::screen::render;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const ENTRIES: u32 = 1_000_000;
+const NOW: i64 = 1_795_516_200_000_000_000;
+const KINDS: [&str; 8] = [
+    "auth:login",
+    "auth:failed",
+    "api:create_query",
+    "api:audit_log_fetch",
+    "admin:add_users",
+    "user:outlook_add_in_ask",
+    "api:vault_upload_files",
+    "auth:logout",
+];
+
+fn main() {
+    divan::main();
+}
+
+/// A million entries over the last ~12 days, thousands of users, a few hundred IPs.
+fn generated(seq: u32) -> Entry {
+    let ts = NOW - i64::from(ENTRIES - seq) * 1_000_000_000;
+    let millis = ts / 1_000_000;
+    let hex = format!("{millis:012x}");
+    let id = format!("{}-{}-7000-8000-{:012x}", &hex[..8], &hex[8..12], seq);
+    let stamp = chrono::DateTime::from_timestamp_nanos(ts).format("%Y-%m-%dT%H:%M:%S%.6f");
+    let kind = KINDS[(seq % 8) as usize];
+    let text = format!(
+        r#"{{"id":"{id}","timestamp":"{stamp}","type":"{kind}","user":"user{}@example.com","ip":"10.0.{}.{}","user_agent":"Mozilla/5.0","data":{{"event_id":{seq},"route":"/api/v1/x"}}}}"#,
+        seq % 5000,
+        seq % 17,
+        seq % 251
+    );
+    Entry::parse(&text).expect("generated entries parse")
+}
+
+static STATE: LazyLock<Mutex<State>> = LazyLock::new(|| {
+    let mut state = State::new(Keymap::defaults(), "bench", NOW);
+    state.update(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    for start in (0..ENTRIES).step_by(10_000) {
+        let batch = (start..start + 10_000).map(generated).collect();
+        state.update(Action::Poll(PollEvent::Entries(batch)));
+    }
+    assert_eq!(state.view.len(), ENTRIES as usize);
+    Mutex::new(state)
+});
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(120, 40)).unwrap()
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[divan::bench]
+fn draw_a_frame(bencher: divan::Bencher) {
+    let state = STATE.lock().unwrap();
+    let mut terminal = terminal();
+    bencher.bench_local(|| {
+        terminal.draw(|frame| render(&state, frame)).unwrap();
+    });
+}
+
+/// `k` then `j` in the middle of the list, each followed by a frame.
+#[divan::bench]
+fn move_the_selection_and_draw(bencher: divan::Bencher) {
+    let mut state = STATE.lock().unwrap();
+    state.handle_key(key('g'));
+    for _ in 0..500 {
+        state.handle_key(key('j'));
+    }
+    let mut terminal = terminal();
+    bencher.bench_local(|| {
+        for c in ['k', 'j'] {
+            state.handle_key(key(c));
+            terminal.draw(|frame| render(&state, frame)).unwrap();
+        }
+    });
+}
+
+/// In the filter bar holding `user:user42`, delete and retype the last character: two re-filters of the
+/// million entries and two frames.
+#[divan::bench]
+fn filter_keystrokes_by_user(bencher: divan::Bencher) {
+    type_and_retype(bencher, "user:user42");
+}
+
+/// As above, with free text (fuzzy over users, types, IPs and agents; substring of data).
+#[divan::bench]
+fn filter_keystrokes_free_text(bencher: divan::Bencher) {
+    type_and_retype(bencher, "vault");
+}
+
+fn type_and_retype(bencher: divan::Bencher, text: &str) {
+    let mut state = STATE.lock().unwrap();
+    state.handle_key(key('/'));
+    for c in text.chars() {
+        state.handle_key(key(c));
+    }
+    let last = text.chars().last().unwrap();
+    let mut terminal = terminal();
+    bencher.bench_local(|| {
+        state.handle_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        terminal.draw(|frame| render(&state, frame)).unwrap();
+        state.handle_key(key(last));
+        terminal.draw(|frame| render(&state, frame)).unwrap();
+    });
+    state.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    state.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+}
+
+/// `e` on the whole million: writing the view as JSON lines (on the app loop, so the screen waits).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn export_a_million_as_json_lines(bencher: divan::Bencher) {
+    use auditui::app::action::ExportFormat;
+    use auditui::app::run::export_view;
+    let state = STATE.lock().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    bencher.bench_local(|| {
+        n += 1;
+        let path = dir.path().join(format!("export-{n}.jsonl"));
+        let (count, written) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+        assert_eq!(count, ENTRIES as usize);
+        std::fs::remove_file(written).unwrap();
+    });
+}

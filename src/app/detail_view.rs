@@ -1,0 +1,58 @@
+//! Opening, scrolling and stepping through the fields of the detail view.
+
+use crate::app::state::{DetailState, Mode, State};
+use crate::ui::detail::{Detail, DetailDoc};
+
+impl State {
+    pub(super) fn selected_index(&self) -> Option<u32> {
+        self.selected_position().and_then(|p| self.index_at(p))
+    }
+
+    pub(super) fn open_detail(&mut self) {
+        let Some(index) = self.selected_index() else {
+            return;
+        };
+        let entry = self.store.get(index);
+        self.mode = Mode::Detail(DetailState {
+            id: entry.id(),
+            doc: DetailDoc::build(
+                &entry.row(),
+                self.local_offset
+                    .unwrap_or_else(|| crate::ui::time::local_offset(entry.ts())),
+            ),
+            scroll: 0,
+            field: 0,
+            show_field: false,
+        });
+    }
+
+    pub(super) fn scroll_detail(&mut self, rows: isize, show_field: bool) {
+        let width = Detail::inner_width(self.screen.body);
+        let height = usize::from(Detail::inner_height(self.screen.body));
+        if let Mode::Detail(detail) = &mut self.mode {
+            let max = detail.doc.height(width).saturating_sub(height) as isize;
+            detail.scroll = (detail.scroll as isize).saturating_add(rows).clamp(0, max) as usize;
+            detail.show_field = show_field;
+        }
+    }
+
+    pub(super) fn step_field(&mut self, step: isize) {
+        let width = Detail::inner_width(self.screen.body);
+        let height = usize::from(Detail::inner_height(self.screen.body)).max(1);
+        if let Mode::Detail(detail) = &mut self.mode {
+            let count = detail.doc.fields.len() as isize;
+            if count == 0 {
+                return;
+            }
+            detail.field = (detail.field as isize + step).rem_euclid(count) as usize;
+            if let Some(line) = detail.doc.field_line(width, detail.field) {
+                if line < detail.scroll {
+                    detail.scroll = line;
+                } else if line >= detail.scroll + height {
+                    detail.scroll = line + 1 - height;
+                }
+            }
+            detail.show_field = true;
+        }
+    }
+}
