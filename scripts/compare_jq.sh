@@ -2,6 +2,10 @@
 # Whole-process comparison of `auditui query --format count` with jq doing the same selection on the
 # same file. Checks both give the same count, then times them (with hyperfine when installed).
 #
+# jq stops at the first malformed line, so both run on a copy of the set without its malformed lines
+# (written by auditui itself: valid lines pass through unchanged). With MALFORMED=1 jq reads the original
+# file line by line instead (`-R` + `fromjson?`, which skips bad lines and is far slower).
+#
 #   scripts/compare_jq.sh [FILE]        default bench-data/1m.jsonl (generated when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +17,16 @@ if [[ ! -f $FILE ]]; then
 fi
 cargo build --release --bin auditui
 BIN=target/release/auditui
+if [[ ${MALFORMED:-0} == 1 ]]; then
+    JQ_INPUT="-R"
+    JQ_PARSE="fromjson? | select(type == \"object\") | "
+else
+    CLEAN=${FILE%.jsonl}-clean.jsonl
+    [[ -f $CLEAN ]] || "$BIN" query "$FILE" >"$CLEAN" 2>/dev/null
+    FILE=$CLEAN
+    JQ_INPUT=""
+    JQ_PARSE=""
+fi
 
 # name | auditui filter | jq condition on one parsed entry
 CASES=(
@@ -23,9 +37,9 @@ CASES=(
 
 for case in "${CASES[@]}"; do
     IFS='|' read -r name filter condition <<<"$case"
-    jq_program="reduce (inputs | fromjson? | select(type == \"object\") | select($condition)) as \$e (0; . + 1)"
+    jq_program="reduce (inputs | ${JQ_PARSE}select($condition)) as \$e (0; . + 1)"
     ours=$("$BIN" query "$FILE" --filter "$filter" --format count 2>/dev/null)
-    theirs=$(jq -n -R "$jq_program" "$FILE")
+    theirs=$(jq -n $JQ_INPUT "$jq_program" "$FILE")
     echo "== $name: auditui $ours, jq $theirs"
     if [[ $ours != "$theirs" ]]; then
         echo "counts differ" >&2
@@ -34,9 +48,9 @@ for case in "${CASES[@]}"; do
     if command -v hyperfine >/dev/null; then
         hyperfine --warmup 1 --runs "${RUNS:-5}" \
             -n auditui "$BIN query $FILE --filter '$filter' --format count 2>/dev/null" \
-            -n jq "jq -n -R '$jq_program' $FILE"
+            -n jq "jq -n $JQ_INPUT '$jq_program' $FILE"
     else
         time "$BIN" query "$FILE" --filter "$filter" --format count 2>/dev/null
-        time jq -n -R "$jq_program" "$FILE"
+        time jq -n $JQ_INPUT "$jq_program" "$FILE"
     fi
 done

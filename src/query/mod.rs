@@ -1,5 +1,14 @@
 //! The filter language of the filter bar and `auditui query --filter`.
 //!
+//! - `user:alice` substring of the user's email; `ua:python` substring of the user agent;
+//!   `data.route:/api/v1` substring of the value at that path inside `data` (a string's content, or the
+//!   compact JSON of anything else). Substrings ignore ASCII case.
+//! - `type:auth:login` exact, `type:auth:*` glob (`*`, `?`); only the first colon separates key and value.
+//! - `ip:203.0.113.7` one address, `ip:10.0.0.0/8` or `ip:2001:db8::/32` a block.
+//! - `since:15m`, `since:2026-11-24T09:00` (timestamp at or after); `until:` (strictly before).
+//! - `-key:value` negates; `"quoted values"` hold spaces (`\"` and `\\` inside).
+//! - Bare words: fuzzy against user, type, IP and user agent, or substring of `data`'s compact JSON.
+//!
 //! A query is a list of terms. Terms on different keys must all hold (AND); positive terms repeated on the
 //! same key are alternatives (OR); a negated term (`-key:value`) must not hold. Bare words are free text
 //! and each must hold. Parsing resolves everything that does not depend on the entries (times, CIDR

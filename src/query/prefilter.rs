@@ -241,16 +241,19 @@ impl RegionScan<'_> {
 }
 
 fn is_usual_shape(text: &[u8]) -> bool {
+    const DIGITS: [usize; 19] = [
+        0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 18, 20, 21, 22, 23, 24, 25,
+    ];
     text.len() == 26
-        && text.iter().enumerate().all(|(i, &b)| match i {
-            4 | 7 => b == b'-',
-            10 => b == b'T',
-            13 | 16 => b == b':',
-            // A leap second (`:60`) sorts before the next minute it stands for: parse those.
-            17 => (b'0'..=b'5').contains(&b),
-            19 => b == b'.',
-            _ => b.is_ascii_digit(),
-        })
+        && text[4] == b'-'
+        && text[7] == b'-'
+        && text[10] == b'T'
+        && text[13] == b':'
+        && text[16] == b':'
+        && text[19] == b'.'
+        // A leap second (`:60`) sorts before the next minute it stands for: parse those.
+        && (b'0'..=b'5').contains(&text[17])
+        && DIGITS.iter().all(|&i| text[i].is_ascii_digit())
 }
 
 /// `t` in the API's spelling, rounded up to the microsecond: for text `x` with microsecond precision,

@@ -1,0 +1,83 @@
+//! `auditui query` as a user runs it: files and standard input, the three formats, malformed lines and
+//! a malformed filter.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const A: &str = r#"{"id":"01a1e6ce-4ad3-7b00-b45a-8916678623f9","timestamp":"2026-11-17T00:00:41.687930","type":"auth:login","user":"alice@example.com","ip":"10.0.0.1","user_agent":"curl/8","data":{"site":"eu"}}"#;
+const B: &str = r#"{"data": {"route": "/api/v1/logs/audit"}, "id": "01a1e6ce-fda5-70e7-864e-e06bab9330ae", "ip": "10.0.0.2", "timestamp": "2026-11-17T00:01:27.458102", "type": "api:audit_log_fetch", "user": "svc@example.com", "user_agent": "auditui/0.1", "extra": 1}"#;
+
+fn auditui(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the input");
+    child.wait_with_output().expect("the binary ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn matching_lines_come_out_unchanged_from_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saved.jsonl");
+    std::fs::write(&file, format!("{A}\n{B}\n")).unwrap();
+    let envelope = format!("{{\"log\": {B}}}\n");
+    let out = auditui(
+        &["query", file.to_str().unwrap(), "-", "--filter", "user:svc"],
+        &envelope,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{B}\n{B}\n"));
+}
+
+#[test]
+fn count_and_csv_formats() {
+    let input = format!("{A}\n{B}\n");
+    let count = auditui(&["query", "-", "--format", "count"], &input);
+    assert_eq!(text(&count.stdout), "2\n");
+    let csv = auditui(
+        &["query", "-", "--format", "csv", "--filter", "type:auth:*"],
+        &input,
+    );
+    let stdout = text(&csv.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], auditui::export::CSV_HEADER);
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].starts_with("01a1e6ce-4ad3-7b00-b45a-8916678623f9,2026-11-17T00:00:41.687930Z,auth:login,alice@example.com"));
+}
+
+#[test]
+fn malformed_lines_are_reported_by_number_and_the_run_goes_on() {
+    let input = format!("{A}\n{{\"id\": \"cut\n\n{B}\nnot json\n");
+    let out = auditui(&["query", "-", "--format", "count"], &input);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "2\n");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("-:2: skipped, not valid JSON"), "{stderr}");
+    assert!(stderr.contains("-:5: skipped, not valid JSON"), "{stderr}");
+    assert!(stderr.contains("2 malformed entries skipped"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_filter_names_the_column_and_fails() {
+    let out = auditui(&["query", "-", "--filter", "user:a since:"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("`since:` needs a duration or a timestamp at column 14"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("             ^"), "{stderr}");
+}
