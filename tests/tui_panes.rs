@@ -184,6 +184,49 @@ fn filter_bar_states() {
 }
 
 #[test]
+fn filter_bar_cuts_a_long_error_with_an_ellipsis_before_the_counts() {
+    let error = "`ip:` needs an address (203.0.113.7) or a CIDR block (10.0.0.0/8), found \"1x5.220\" at column 4";
+    let text = "ip:1x5.220";
+    for width in [40u16, 80, 120] {
+        let mut terminal = Terminal::new(TestBackend::new(width, 1)).unwrap();
+        terminal
+            .draw(|frame| {
+                let bar = FilterBar {
+                    text,
+                    cursor: Some(text.chars().count()),
+                    error: Some(error),
+                    error_column: Some(4),
+                    shown: 70,
+                    total: 1316,
+                };
+                frame.render_widget(bar, frame.area());
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let shown = line(buffer, 0);
+        assert!(
+            shown.ends_with("  70 / 1316 "),
+            "{width} columns: the counts stand apart, whole, at the right: {shown:?}"
+        );
+        assert!(shown.contains('✗'), "{width} columns: {shown:?}");
+        assert!(
+            shown.contains("… "),
+            "{width} columns: the error is cut with an ellipsis: {shown:?}"
+        );
+        assert!(shown.contains(text), "{width} columns: {shown:?}");
+        let counts_x = width - " 70 / 1316 ".len() as u16;
+        assert_eq!(
+            buffer[(counts_x + 1, 0)].fg,
+            theme::warning().fg.unwrap(),
+            "{width} columns: the counts keep their own style"
+        );
+        if width == 80 {
+            insta::assert_snapshot!("filter_bar_long_error_at_80_columns", terminal.backend());
+        }
+    }
+}
+
+#[test]
 fn filter_bar_keeps_the_cursor_in_sight_on_long_text() {
     let text = "user:someone-with-a-very-long-address@example.com type:api:* data.route:/api/v1/logs/audit";
     let cursor = text.chars().count();
