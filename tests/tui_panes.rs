@@ -65,6 +65,31 @@ fn log_pane_at_80_columns() {
 }
 
 #[test]
+fn log_pane_heading_names_the_zone_at_every_width() {
+    let entries = incident();
+    let rows: Vec<Row> = entries.iter().map(|e| e.row()).collect();
+    for (width, zone, heading) in [
+        (80, Zone::Utc, " TIME UTC "),
+        (80, Zone::Local, " LOCAL "),
+        (140, Zone::Local, " TIME local "),
+    ] {
+        let terminal = draw(
+            width,
+            4,
+            LogPane {
+                rows: &rows,
+                selected: None,
+                zone,
+                placeholder: "",
+                new_below: 0,
+            },
+        );
+        let first = line(terminal.backend().buffer(), 0);
+        assert!(first.starts_with(heading), "{width} {zone:?}: {first:?}");
+    }
+}
+
+#[test]
 fn log_pane_wide_shows_dates_and_more_data() {
     insta::assert_snapshot!(log_pane(140, 14, Some(3), 0).backend());
 }
@@ -320,6 +345,36 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
     ] {
         assert!(first.contains(part), "{part} missing from {first}");
     }
+}
+
+#[test]
+fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
+    let hints = Vec::new();
+    let notice = Notice {
+        text: "not copied: too large for OSC 52 (152112/100000 bytes encoded): export to a file instead"
+            .into(),
+        is_error: true,
+    };
+    let terminal = draw(
+        80,
+        2,
+        StatusBar {
+            status: &PollStatus {
+                self_hidden: 1,
+                ..status(ConnState::Live)
+            },
+            now: NOW,
+            notice: Some(&notice),
+            hints: &hints,
+        },
+    );
+    let first = line(terminal.backend().buffer(), 0);
+    assert!(first.contains("1 own fetch hidden"), "{first:?}");
+    let second = line(terminal.backend().buffer(), 1);
+    assert!(
+        second.trim_end().ends_with('…') && second.starts_with(" not copied: too large"),
+        "{second:?}"
+    );
 }
 
 #[test]

@@ -110,7 +110,11 @@ pub async fn run(
                 Effect::Export { format, path } => {
                     let notice = match export_view(&state, format, &path) {
                         Ok((count, path)) => Notice {
-                            text: format!("exported {count} entries to {}", path.display()),
+                            text: format!(
+                                "exported {count} {} to {}",
+                                if count == 1 { "entry" } else { "entries" },
+                                path.display()
+                            ),
                             is_error: false,
                         },
                         Err(err) => Notice {

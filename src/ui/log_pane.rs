@@ -129,9 +129,14 @@ impl Widget for LogPane<'_> {
 }
 
 fn heading_line(columns: Columns, width: u16, zone: Zone) -> Line<'static> {
+    // The zone must stay readable: when `TIME local` does not fit, the zone alone names the column.
+    let mut time = format!("TIME {}", zone.label());
+    if time.len() > usize::from(columns.time) {
+        time = zone.label().to_ascii_uppercase();
+    }
     let mut spans = vec![
         Span::raw(" "),
-        cell(&format!("TIME {}", zone.label()), columns.time),
+        cell(&time, columns.time),
         Span::raw(" "),
         cell("USER", columns.user),
         Span::raw(" "),
