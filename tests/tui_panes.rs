@@ -55,6 +55,7 @@ fn log_pane(
             zone: Zone::Utc,
             placeholder: "",
             new_below,
+            follow_key: "f",
         },
     )
 }
@@ -82,6 +83,7 @@ fn log_pane_heading_names_the_zone_at_every_width() {
                 zone,
                 placeholder: "",
                 new_below: 0,
+                follow_key: "f",
             },
         );
         let first = line(terminal.backend().buffer(), 0);
@@ -112,6 +114,7 @@ fn log_pane_placeholder_when_empty() {
             zone: Zone::Utc,
             placeholder: "connecting to the audit log…",
             new_below: 0,
+            follow_key: "f",
         },
     );
     insta::assert_snapshot!(terminal.backend());

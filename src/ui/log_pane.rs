@@ -63,6 +63,8 @@ pub struct LogPane<'a> {
     pub placeholder: &'a str,
     /// Entries that arrived below while following was paused.
     pub new_below: u64,
+    /// The key that resumes following, from the keymap.
+    pub follow_key: &'a str,
 }
 
 impl LogPane<'_> {
@@ -119,7 +121,10 @@ impl Widget for LogPane<'_> {
             }
         }
         if self.new_below > 0 {
-            let text = format!(" {} new below · f to follow ", self.new_below);
+            let text = format!(
+                " {} new below · {} to follow ",
+                self.new_below, self.follow_key
+            );
             let width = text.chars().count() as u16;
             let x = body.right().saturating_sub(width);
             let y = body.bottom() - 1;
