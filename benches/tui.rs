@@ -126,7 +126,40 @@ fn type_and_retype(bencher: divan::Bencher, text: &str) {
     state.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
 }
 
-/// `e` on the whole million: writing the view as JSON lines (on the app loop, so the screen waits).
+/// `e` on the whole million, the part the screen waits for: taking the snapshot to write.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn export_a_million_snapshot_on_the_loop(bencher: divan::Bencher) {
+    use auditui::app::action::ExportFormat;
+    use auditui::app::run::export_job;
+    let state = STATE.lock().unwrap();
+    bencher.bench_local(|| {
+        let job = export_job(&state, ExportFormat::Jsonl, "unused.jsonl".into());
+        assert_eq!(job.count(), ENTRIES as usize);
+        job
+    });
+}
+
+/// A batch arriving while a million-entry export is being written: the store is copied once.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn batch_arriving_during_an_export_of_a_million(bencher: divan::Bencher) {
+    use auditui::app::action::ExportFormat;
+    use auditui::app::run::export_job;
+    let state = STATE.lock().unwrap();
+    bencher
+        .with_inputs(|| {
+            let mut copy = State::new(Keymap::defaults(), "bench", NOW);
+            copy.store = state.store.clone();
+            copy.view = state.view.clone();
+            let job = export_job(&copy, ExportFormat::Jsonl, "unused.jsonl".into());
+            (copy, job)
+        })
+        .bench_local_values(|(mut copy, job)| {
+            copy.update(Action::Poll(PollEvent::Entries(vec![generated(ENTRIES)])));
+            (copy, job)
+        });
+}
+
+/// `e` on the whole million, the part done on a blocking thread: writing the view as JSON lines.
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn export_a_million_as_json_lines(bencher: divan::Bencher) {
     use auditui::app::action::ExportFormat;

@@ -27,9 +27,7 @@ impl CopyMethod {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CopyError {
-    #[error(
-        "too large for OSC 52 ({encoded} bytes encoded, limit {limit}): export to a file instead"
-    )]
+    #[error("too large for OSC 52 ({encoded}/{limit} bytes): export to a file")]
     TooLarge { encoded: usize, limit: usize },
     #[error("cannot write to the terminal: {0}")]
     Terminal(String),

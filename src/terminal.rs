@@ -4,6 +4,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -25,6 +26,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
+        TAKEN.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(err) = crossterm::execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
             restore();
@@ -47,8 +49,16 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Puts the terminal back as the shell expects it. Safe to call more than once.
+/// Whether the terminal is ours to give back.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back as the shell expects it. Safe to call more than once: only the first call
+/// writes, because leaving the alternate screen again also moves the cursor back to where it was saved,
+/// and what was printed since (a panic message) would be written over.
 pub fn restore() {
+    if !TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut stdout = io::stdout();
     let _ = crossterm::execute!(stdout, DisableMouseCapture, LeaveAlternateScreen, Show);
     let _ = disable_raw_mode();

@@ -35,7 +35,21 @@ impl Session {
     }
 
     fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Session {
+        let mut all = args.to_vec();
+        all.push("--log-file");
         let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("auditui.log");
+        all.push(log.to_str().unwrap());
+        Session::start_program(env!("CARGO_BIN_EXE_auditui").as_ref(), &all, envs, dir)
+    }
+
+    /// Any program in the pseudo-terminal, started in `dir`.
+    fn start_program(
+        program: &std::path::Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        dir: tempfile::TempDir,
+    ) -> Session {
         let size = Winsize {
             ws_row: ROWS,
             ws_col: COLS,
@@ -45,11 +59,9 @@ impl Session {
         let pty = openpty(Some(&size), None).expect("openpty");
         let slave: OwnedFd = pty.slave;
         let stdio = || Stdio::from(slave.try_clone().unwrap());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_auditui"));
+        let mut command = Command::new(program);
         command
             .args(args)
-            .arg("--log-file")
-            .arg(dir.path().join("auditui.log"))
             .envs(envs.iter().copied())
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
@@ -303,6 +315,50 @@ fn sigterm_restores_the_terminal() {
         "a requested stop is a clean exit: {status:?}"
     );
     session.assert_terminal_restored();
+}
+
+/// Not a test on its own: the process `a_panic_restores_the_terminal_before_its_message_is_printed` runs
+/// in a pseudo-terminal. It takes the terminal as the TUI does and panics while holding it.
+#[test]
+#[ignore = "run in a pseudo-terminal by a_panic_restores_the_terminal_before_its_message_is_printed"]
+fn panicking_while_holding_the_terminal() {
+    let _guard = auditui::terminal::TerminalGuard::enter().unwrap();
+    panic!("deliberate panic while the TUI holds the terminal");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message_is_printed() {
+    let this_test_binary = std::env::current_exe().unwrap();
+    let mut session = Session::start_program(
+        &this_test_binary,
+        &[
+            "--ignored",
+            "--exact",
+            "panicking_while_holding_the_terminal",
+            "--nocapture",
+        ],
+        &[],
+        tempfile::tempdir().unwrap(),
+    );
+    let status = session.wait_exit();
+    assert!(!status.success(), "the panic fails the child: {status:?}");
+    session.assert_terminal_restored();
+    // Printed after leaving the alternate screen (by the hook), so it stays readable on the shell's.
+    assert!(
+        session
+            .contents()
+            .contains("deliberate panic while the TUI holds the terminal"),
+        "the panic message is on the main screen:\n{}",
+        session.contents()
+    );
+    let modes = nix::sys::termios::tcgetattr(&session.input)
+        .unwrap()
+        .local_flags;
+    use nix::sys::termios::LocalFlags;
+    assert!(
+        modes.contains(LocalFlags::ICANON | LocalFlags::ECHO),
+        "raw mode is off again: {modes:?}"
+    );
 }
 
 #[test]

@@ -55,6 +55,7 @@ fn log_pane(
             zone: Zone::Utc,
             placeholder: "",
             new_below,
+            follow_key: "f",
         },
     )
 }
@@ -62,6 +63,32 @@ fn log_pane(
 #[test]
 fn log_pane_at_80_columns() {
     insta::assert_snapshot!(log_pane(80, 14, Some(11), 0).backend());
+}
+
+#[test]
+fn log_pane_heading_names_the_zone_at_every_width() {
+    let entries = incident();
+    let rows: Vec<Row> = entries.iter().map(|e| e.row()).collect();
+    for (width, zone, heading) in [
+        (80, Zone::Utc, " TIME UTC "),
+        (80, Zone::Local, " LOCAL "),
+        (140, Zone::Local, " TIME local "),
+    ] {
+        let terminal = draw(
+            width,
+            4,
+            LogPane {
+                rows: &rows,
+                selected: None,
+                zone,
+                placeholder: "",
+                new_below: 0,
+                follow_key: "f",
+            },
+        );
+        let first = line(terminal.backend().buffer(), 0);
+        assert!(first.starts_with(heading), "{width} {zone:?}: {first:?}");
+    }
 }
 
 #[test]
@@ -87,6 +114,7 @@ fn log_pane_placeholder_when_empty() {
             zone: Zone::Utc,
             placeholder: "connecting to the audit log…",
             new_below: 0,
+            follow_key: "f",
         },
     );
     insta::assert_snapshot!(terminal.backend());
@@ -184,6 +212,49 @@ fn filter_bar_states() {
 }
 
 #[test]
+fn filter_bar_cuts_a_long_error_with_an_ellipsis_before_the_counts() {
+    let error = "`ip:` needs an address (203.0.113.7) or a CIDR block (10.0.0.0/8), found \"1x5.220\" at column 4";
+    let text = "ip:1x5.220";
+    for width in [40u16, 80, 120] {
+        let mut terminal = Terminal::new(TestBackend::new(width, 1)).unwrap();
+        terminal
+            .draw(|frame| {
+                let bar = FilterBar {
+                    text,
+                    cursor: Some(text.chars().count()),
+                    error: Some(error),
+                    error_column: Some(4),
+                    shown: 70,
+                    total: 1316,
+                };
+                frame.render_widget(bar, frame.area());
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let shown = line(buffer, 0);
+        assert!(
+            shown.ends_with("  70 / 1316 "),
+            "{width} columns: the counts stand apart, whole, at the right: {shown:?}"
+        );
+        assert!(shown.contains('✗'), "{width} columns: {shown:?}");
+        assert!(
+            shown.contains("… "),
+            "{width} columns: the error is cut with an ellipsis: {shown:?}"
+        );
+        assert!(shown.contains(text), "{width} columns: {shown:?}");
+        let counts_x = width - " 70 / 1316 ".len() as u16;
+        assert_eq!(
+            buffer[(counts_x + 1, 0)].fg,
+            theme::warning().fg.unwrap(),
+            "{width} columns: the counts keep their own style"
+        );
+        if width == 80 {
+            insta::assert_snapshot!("filter_bar_long_error_at_80_columns", terminal.backend());
+        }
+    }
+}
+
+#[test]
 fn filter_bar_keeps_the_cursor_in_sight_on_long_text() {
     let text = "user:someone-with-a-very-long-address@example.com type:api:* data.route:/api/v1/logs/audit";
     let cursor = text.chars().count();
@@ -277,6 +348,36 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
     ] {
         assert!(first.contains(part), "{part} missing from {first}");
     }
+}
+
+#[test]
+fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
+    let hints = Vec::new();
+    let notice = Notice {
+        text: "not copied: too large for OSC 52 (152112/100000 bytes encoded): export to a file instead"
+            .into(),
+        is_error: true,
+    };
+    let terminal = draw(
+        80,
+        2,
+        StatusBar {
+            status: &PollStatus {
+                self_hidden: 1,
+                ..status(ConnState::Live)
+            },
+            now: NOW,
+            notice: Some(&notice),
+            hints: &hints,
+        },
+    );
+    let first = line(terminal.backend().buffer(), 0);
+    assert!(first.contains("1 own fetch hidden"), "{first:?}");
+    let second = line(terminal.backend().buffer(), 1);
+    assert!(
+        second.trim_end().ends_with('…') && second.starts_with(" not copied: too large"),
+        "{second:?}"
+    );
 }
 
 #[test]

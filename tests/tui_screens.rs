@@ -166,6 +166,31 @@ fn scrolled_up_with_new_entries_below() {
 }
 
 #[test]
+fn hints_on_the_log_pane_name_the_keys_the_user_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keymap.toml");
+    std::fs::write(&file, "[list]\nfollow = [\"F\"]\nclear_filter = [\"x\"]\n").unwrap();
+    let mut state = live(80, 24);
+    state.keymap = Keymap::load(Some(&file)).unwrap();
+    keys(&mut state, "kkkk");
+    let more = vec![tui_support::entry(
+        40,
+        0,
+        "api:create_query",
+        "bob@example.com",
+        "10.0.0.3",
+        "null",
+    )];
+    state.update(Action::Poll(PollEvent::Entries(more)));
+    let text = screen(&state).backend().to_string();
+    assert!(text.contains("1 new below · F to follow"), "{text}");
+
+    keys(&mut state, "/user:nobody\n");
+    let text = screen(&state).backend().to_string();
+    assert!(text.contains("· x clears it"), "{text}");
+}
+
+#[test]
 fn a_resize_redraws_to_the_new_size() {
     let mut state = live(80, 24);
     state.update(Action::Resize {

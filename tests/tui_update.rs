@@ -621,3 +621,42 @@ fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
     assert_eq!(lines.next(), Some(auditui::export::CSV_HEADER));
     assert_eq!(lines.filter(|l| l.contains(",auth:failed,")).count(), 3);
 }
+
+#[test]
+fn an_export_writes_the_view_as_it_was_asked_for_even_when_entries_arrive_meanwhile() {
+    use auditui::app::run::export_job;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = with_incident();
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    let asked: Vec<String> = (0..state.view.len())
+        .map(|p| state.store.get(state.view.indices()[p]).id().to_string())
+        .collect();
+    assert_eq!(asked.len(), 3);
+
+    let job = export_job(&state, ExportFormat::Jsonl, dir.path().join("out.jsonl"));
+    assert_eq!(job.count(), 3);
+    // Older than everything held: the store reorders, so positions taken before would now be wrong.
+    let late = tui_support::entry(
+        99,
+        59,
+        "auth:failed",
+        "mallory@example.com",
+        "10.0.0.1",
+        "{}",
+    );
+    state.update(Action::Poll(PollEvent::Entries(vec![late])));
+    assert_eq!(state.view.len(), 4, "the screen has the new entry");
+
+    let (count, path) = job.write().unwrap();
+    let written: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| auditui::entry::Entry::parse(line).unwrap().id.to_string())
+        .collect();
+    assert_eq!(count, 3);
+    assert_eq!(
+        written, asked,
+        "the file holds the view at the time of the key"
+    );
+}

@@ -1,5 +1,7 @@
 //! What the poller and the clock bring: entries, rejects, status, a stop; the minute ticking by.
 
+use std::sync::Arc;
+
 use crate::app::quick;
 use crate::app::state::{Fatal, Mode, State};
 use crate::poller::{ConnState, PollEvent};
@@ -16,7 +18,7 @@ impl State {
             PollEvent::Entries(entries) => {
                 let before = self.view.len();
                 let from = self.store.len() as u32;
-                let appended = self.store.append(entries);
+                let appended = Arc::make_mut(&mut self.store).append(entries);
                 if appended.added == 0 {
                     return;
                 }

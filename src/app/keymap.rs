@@ -93,7 +93,7 @@ commands! {
     Bottom = "bottom", "last entry";
     Follow = "follow", "follow new entries (jump to the newest)";
     OpenFilter = "open_filter", "edit the filter";
-    ClearFilter = "clear_filter", "clear the filter";
+    ClearFilter = "clear_filter", "clear the message, then the filter";
     OpenDetail = "open_detail", "open the selected entry";
     Close = "close", "back";
     CopyEntry = "copy_entry", "copy the entry as pretty JSON";

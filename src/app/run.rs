@@ -4,18 +4,21 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{Receiver, Sender};
+use tokio::task::JoinSet;
 
 use crate::app::action::{Action, Effect, ExportFormat};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
 use crate::export::{write_csv_header, write_csv_row};
 use crate::poller::{ConnState, PollControl, PollEvent};
+use crate::store::Store;
 use crate::terminal::TerminalGuard;
 use crate::timestamp::UnixNanos;
 use crate::ui::screen::render;
@@ -52,6 +55,7 @@ pub async fn run(
     });
     guard.terminal.draw(|frame| render(&state, frame))?;
     let mut poller_open = true;
+    let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
 
     loop {
         let mut effects = tokio::select! {
@@ -73,6 +77,13 @@ pub async fn run(
                         Vec::new()
                     }
                 }
+            },
+            Some(done) = exports.join_next(), if !exports.is_empty() => match done {
+                Ok((path, result)) => state.update(Action::Report(export_notice(&path, result))),
+                Err(err) => state.update(Action::Report(Notice {
+                    text: format!("export failed: {err}"),
+                    is_error: true,
+                })),
             },
             _ = tick.tick() => state.update(Action::Tick(wall_clock())),
             _ = sigterm.recv() => break,
@@ -108,18 +119,14 @@ pub async fn run(
                     state.update(Action::Report(notice));
                 }
                 Effect::Export { format, path } => {
-                    let notice = match export_view(&state, format, &path) {
-                        Ok((count, path)) => Notice {
-                            text: format!("exported {count} entries to {}", path.display()),
-                            is_error: false,
-                        },
-                        Err(err) => Notice {
-                            text: format!("export failed: {}: {err}", path.display()),
-                            is_error: true,
-                        },
-                    };
-                    tracing::info!("{}", notice.text);
-                    state.update(Action::Report(notice));
+                    // Written on a blocking thread from a snapshot, so the screen keeps moving; the
+                    // result comes back through `exports`.
+                    let job = export_job(&state, format, path.clone());
+                    state.update(Action::Report(Notice {
+                        text: format!("exporting {} to {}…", entries(job.count()), path.display()),
+                        is_error: false,
+                    }));
+                    exports.spawn_blocking(move || (path, job.write()));
                 }
                 Effect::Control(message) => {
                     let _ = control.try_send(message);
@@ -133,6 +140,27 @@ pub async fn run(
     }
     let _ = control.try_send(PollControl::Stop);
     Ok(())
+}
+
+/// "1 entry", "12 entries".
+fn entries(count: usize) -> String {
+    format!("{count} {}", if count == 1 { "entry" } else { "entries" })
+}
+
+/// The status message for a finished export.
+fn export_notice(path: &Path, result: io::Result<(usize, PathBuf)>) -> Notice {
+    let notice = match result {
+        Ok((count, path)) => Notice {
+            text: format!("exported {} to {}", entries(count), path.display()),
+            is_error: false,
+        },
+        Err(err) => Notice {
+            text: format!("export failed: {}: {err}", path.display()),
+            is_error: true,
+        },
+    };
+    tracing::info!("{}", notice.text);
+    notice
 }
 
 fn terminal_event(state: &mut State, event: Event) -> Vec<Effect> {
@@ -152,30 +180,60 @@ fn terminal_event(state: &mut State, event: Event) -> Vec<Effect> {
     }
 }
 
-/// Writes every entry of the view to a new file (never over an existing one); returns the count and the
-/// path actually written.
+/// The view as it was when the export was asked for: the store (shared, not copied) and the positions
+/// of the entries shown. Entries arriving later are not in it.
+pub struct ExportJob {
+    store: Arc<Store>,
+    indices: Vec<u32>,
+    format: ExportFormat,
+    path: PathBuf,
+}
+
+/// Takes the snapshot to export: cheap (one copy of the view's positions), so it can run on the loop.
+pub fn export_job(state: &State, format: ExportFormat, path: PathBuf) -> ExportJob {
+    ExportJob {
+        store: Arc::clone(&state.store),
+        indices: state.view.indices().to_vec(),
+        format,
+        path,
+    }
+}
+
+impl ExportJob {
+    pub fn count(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Writes every entry of the snapshot to a new file (never over an existing one); returns the count
+    /// and the path actually written. Blocking: run it off the app loop.
+    pub fn write(self) -> io::Result<(usize, PathBuf)> {
+        let (file, path) = create_new(&self.path)?;
+        let mut out = BufWriter::new(file);
+        if self.format == ExportFormat::Csv {
+            write_csv_header(&mut out)?;
+        }
+        for &index in &self.indices {
+            let entry = self.store.get(index);
+            match self.format {
+                ExportFormat::Jsonl => {
+                    out.write_all(entry.json_line().as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                ExportFormat::Csv => write_csv_row(&mut out, &entry.row())?,
+            }
+        }
+        out.flush()?;
+        Ok((self.indices.len(), path))
+    }
+}
+
+/// Writes every entry of the view to a new file, here and now (see [`ExportJob::write`]).
 pub fn export_view(
     state: &State,
     format: ExportFormat,
     path: &Path,
 ) -> io::Result<(usize, PathBuf)> {
-    let (file, path) = create_new(path)?;
-    let mut out = BufWriter::new(file);
-    if format == ExportFormat::Csv {
-        write_csv_header(&mut out)?;
-    }
-    for &index in state.view.indices() {
-        let entry = state.store.get(index);
-        match format {
-            ExportFormat::Jsonl => {
-                out.write_all(entry.json_line().as_bytes())?;
-                out.write_all(b"\n")?;
-            }
-            ExportFormat::Csv => write_csv_row(&mut out, &entry.row())?,
-        }
-    }
-    out.flush()?;
-    Ok((state.view.len(), path))
+    export_job(state, format, path.to_owned()).write()
 }
 
 /// Opens `path`, or `name-2.ext`, `name-3.ext`... when it exists.

@@ -1,6 +1,7 @@
 //! Everything the screen shows, owned by the app loop alone.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -76,7 +77,9 @@ pub enum Mode {
 }
 
 pub struct State {
-    pub store: Store,
+    /// Shared so an export can write a snapshot on another thread while entries keep arriving (an
+    /// append during an export copies the store once, see `ingest`).
+    pub store: Arc<Store>,
     pub query: Query,
     pub view: View,
     pub filter: Filter,
@@ -109,7 +112,7 @@ pub struct State {
 
 impl State {
     pub fn new(keymap: Keymap, source: &str, now: UnixNanos) -> State {
-        let store = Store::new();
+        let store = Arc::new(Store::new());
         let query = Query::default();
         let view = View::new(&store, &query);
         let mut state = State {

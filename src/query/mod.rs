@@ -51,7 +51,7 @@ pub enum Test {
     User(String),
     /// `type:` exact name, or a glob with `*`/`?`.
     Type(TypePattern),
-    /// `ip:` one address or a CIDR block.
+    /// `ip:` one address or a CIDR block (the first octets of an IPv4 address are read as their block).
     Ip(IpPattern),
     /// `ua:` substring of the user agent.
     Ua(String),

@@ -197,7 +197,7 @@ fn key_test(
                 error(
                     column,
                     format!(
-                        "`ip:` needs an address (203.0.113.7) or a CIDR block (10.0.0.0/8), found {value:?}"
+                        "`ip:` needs an address (203.0.113.7), its first octets (185.220) or a CIDR block (10.0.0.0/8), found {value:?}"
                     ),
                 )
             }),
@@ -224,7 +224,11 @@ fn key_test(
 
 fn ip_pattern(value: &str) -> Option<IpPattern> {
     match value.split_once('/') {
-        None => value.parse().ok().map(IpPattern::Addr),
+        None => value
+            .parse()
+            .ok()
+            .map(IpPattern::Addr)
+            .or_else(|| ipv4_octets(value)),
         Some((addr, prefix)) => {
             let network: IpAddr = addr.parse().ok()?;
             if !prefix.bytes().all(|b| b.is_ascii_digit()) {
@@ -235,6 +239,32 @@ fn ip_pattern(value: &str) -> Option<IpPattern> {
             (prefix <= max).then_some(IpPattern::Cidr { network, prefix })
         }
     }
+}
+
+/// The first one to three octets of an IPv4 address (`185.220`, or `185.220.` as it is typed): the block
+/// they start, so a partial address narrows the view while it is being typed.
+fn ipv4_octets(value: &str) -> Option<IpPattern> {
+    let octets: Vec<&str> = value
+        .strip_suffix('.')
+        .unwrap_or(value)
+        .split('.')
+        .collect();
+    if octets.len() > 3 {
+        return None;
+    }
+    let mut network = [0u8; 4];
+    for (slot, octet) in network.iter_mut().zip(&octets) {
+        // Same rules as a full address: decimal, no leading zero.
+        let decimal = !octet.is_empty() && octet.bytes().all(|b| b.is_ascii_digit());
+        if !decimal || (octet.len() > 1 && octet.starts_with('0')) {
+            return None;
+        }
+        *slot = octet.parse().ok()?;
+    }
+    Some(IpPattern::Cidr {
+        network: IpAddr::from(network),
+        prefix: 8 * octets.len() as u8,
+    })
 }
 
 #[cfg(test)]
@@ -282,6 +312,10 @@ mod tests {
             ),
             ("ip:10.0.0.0/8", vec![(false, cidr("10.0.0.0", 8))]),
             ("ip:2001:db8::/32", vec![(false, cidr("2001:db8::", 32))]),
+            ("ip:185", vec![(false, cidr("185.0.0.0", 8))]),
+            ("ip:185.220", vec![(false, cidr("185.220.0.0", 16))]),
+            ("ip:185.220.", vec![(false, cidr("185.220.0.0", 16))]),
+            ("ip:185.220.101", vec![(false, cidr("185.220.101.0", 24))]),
             ("ua:Python", vec![(false, Test::Ua("python".into()))]),
             (
                 "data.route:/api/v1",
@@ -356,6 +390,12 @@ mod tests {
             ("ip:300.1.1.1", 4, "`ip:` needs an address"),
             ("ip:10.0.0.0/33", 4, "`ip:` needs an address"),
             ("ip:10.0.0.0/x", 4, "`ip:` needs an address"),
+            ("ip:185.256", 4, "`ip:` needs an address"),
+            ("ip:185..1", 4, "`ip:` needs an address"),
+            ("ip:185.020", 4, "`ip:` needs an address"),
+            ("ip:.", 4, "`ip:` needs an address"),
+            ("ip:1.2.3.4.", 4, "`ip:` needs an address"),
+            ("ip:185.x", 4, "`ip:` needs an address"),
             ("user:\"open", 6, "unterminated quote"),
             ("\"open", 1, "unterminated quote"),
             ("\"a\"b", 4, "expected a space after the closing quote"),

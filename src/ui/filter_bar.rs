@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::sanitize::clean;
+use crate::ui::log_pane::fit;
 use crate::ui::theme;
 
 pub struct FilterBar<'a> {
@@ -41,8 +42,14 @@ impl FilterBar<'_> {
 
     /// The first character shown, so the cursor stays in sight, and the room for text.
     fn scroll(&self, area: Rect) -> (usize, usize) {
+        // With an error, keep room for its mark even when the text is long.
+        let error_mark = if self.error.is_some() {
+            ERROR_GAP.len() + 1
+        } else {
+            0
+        };
         let room = usize::from(area.width)
-            .saturating_sub(PROMPT.len() + self.counts().len() + 1)
+            .saturating_sub(PROMPT.len() + self.counts().len() + 1 + error_mark)
             .max(1);
         let cursor = self.cursor.unwrap_or(0);
         (cursor.saturating_sub(room - 1), room)
@@ -50,6 +57,21 @@ impl FilterBar<'_> {
 }
 
 const PROMPT: &str = " / ";
+/// Between the text and its error.
+const ERROR_GAP: &str = "  ";
+
+/// The error as it fits in `width` columns: cut with `…`, and at least its `✗` mark when there is room.
+fn error_text(error: &str, width: usize) -> String {
+    let full = format!("✗ {}", clean(error));
+    if width < 3 {
+        return if width > 0 {
+            "✗".to_owned()
+        } else {
+            String::new()
+        };
+    }
+    fit(&full, width).trim_end().to_owned()
+}
 
 impl FilterBar<'_> {
     /// The visible text, with the character the error points at marked.
@@ -88,23 +110,32 @@ impl Widget for FilterBar<'_> {
             },
         );
         let counts = self.counts();
+        // One blank column always separates the text or error from the counts, so they never run together.
+        let line_room = usize::from(area.width).saturating_sub(counts.len() + 1);
         let (offset, room) = self.scroll(area);
         let visible: String = self.text.chars().skip(offset).take(room).collect();
         let mut spans = vec![Span::styled(PROMPT, theme::key())];
         if self.text.is_empty() && !focused {
+            let hint = "no filter · try user:alice type:auth:* ip:10.0.0.0/8 since:15m or words";
             spans.push(Span::styled(
-                "no filter · try user:alice type:auth:* ip:10.0.0.0/8 since:15m or words",
+                fit(hint, line_room.saturating_sub(PROMPT.len()))
+                    .trim_end()
+                    .to_owned(),
                 theme::dim(),
             ));
         } else {
             spans.extend(self.text_spans(&visible, offset));
         }
+        let room = line_room;
         if let Some(error) = self.error {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(format!("✗ {}", clean(error)), theme::error()));
+            let used = Line::from(spans.clone()).width() + ERROR_GAP.len();
+            spans.push(Span::raw(ERROR_GAP));
+            spans.push(Span::styled(
+                error_text(error, room.saturating_sub(used)),
+                theme::error(),
+            ));
         }
-        let room = area.width.saturating_sub(counts.len() as u16);
-        buf.set_line(area.x, area.y, &Line::from(spans), room);
+        buf.set_line(area.x, area.y, &Line::from(spans), room as u16);
         let x = area.right().saturating_sub(counts.len() as u16);
         let style = if self.error.is_some() {
             theme::warning()

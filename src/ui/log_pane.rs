@@ -63,6 +63,8 @@ pub struct LogPane<'a> {
     pub placeholder: &'a str,
     /// Entries that arrived below while following was paused.
     pub new_below: u64,
+    /// The key that resumes following, from the keymap.
+    pub follow_key: &'a str,
 }
 
 impl LogPane<'_> {
@@ -119,7 +121,10 @@ impl Widget for LogPane<'_> {
             }
         }
         if self.new_below > 0 {
-            let text = format!(" {} new below · f to follow ", self.new_below);
+            let text = format!(
+                " {} new below · {} to follow ",
+                self.new_below, self.follow_key
+            );
             let width = text.chars().count() as u16;
             let x = body.right().saturating_sub(width);
             let y = body.bottom() - 1;
@@ -129,9 +134,14 @@ impl Widget for LogPane<'_> {
 }
 
 fn heading_line(columns: Columns, width: u16, zone: Zone) -> Line<'static> {
+    // The zone must stay readable: when `TIME local` does not fit, the zone alone names the column.
+    let mut time = format!("TIME {}", zone.label());
+    if time.len() > usize::from(columns.time) {
+        time = zone.label().to_ascii_uppercase();
+    }
     let mut spans = vec![
         Span::raw(" "),
-        cell(&format!("TIME {}", zone.label()), columns.time),
+        cell(&time, columns.time),
         Span::raw(" "),
         cell("USER", columns.user),
         Span::raw(" "),

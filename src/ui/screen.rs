@@ -117,8 +117,9 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         }
     } else {
         hidden = format!(
-            "no entry matches the filter ({} entries hidden) · esc clears it",
-            state.store.len()
+            "no entry matches the filter ({} entries hidden) · {} clears it",
+            state.store.len(),
+            state.keymap.hint(Context::List, Command::ClearFilter)
         );
         &hidden
     };
@@ -128,6 +129,7 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
             selected,
             zone: state.zone,
             placeholder,
+            follow_key: &state.keymap.hint(Context::List, Command::Follow),
             new_below: if state.cursor.following {
                 0
             } else {

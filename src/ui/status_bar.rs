@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 use crate::poller::{ConnState, PollStatus};
 use crate::sanitize::clean;
 use crate::timestamp::UnixNanos;
+use crate::ui::log_pane::fit;
 use crate::ui::theme;
 use crate::ui::time::ago;
 
@@ -77,7 +78,15 @@ impl StatusBar<'_> {
         }
         if s.self_hidden > 0 {
             part(
-                format!("{} own fetches hidden", s.self_hidden),
+                format!(
+                    "{} own {} hidden",
+                    s.self_hidden,
+                    if s.self_hidden == 1 {
+                        "fetch"
+                    } else {
+                        "fetches"
+                    }
+                ),
                 theme::dim(),
             );
         }
@@ -87,14 +96,17 @@ impl StatusBar<'_> {
         Line::from(spans)
     }
 
-    fn second_line(&self) -> Line<'static> {
+    fn second_line(&self, width: u16) -> Line<'static> {
         if let Some(notice) = self.notice {
             let style = if notice.is_error {
                 theme::error()
             } else {
                 theme::ok()
             };
-            return Line::styled(format!(" {}", clean(&notice.text)), style);
+            // A notice longer than the line ends in `…`, so a cut message never reads as a whole one.
+            let width = usize::from(width).saturating_sub(1);
+            let text = fit(&clean(&notice.text), width);
+            return Line::styled(format!(" {}", text.trim_end()), style);
         }
         let mut spans = vec![Span::raw(" ")];
         for (keys, label) in self.hints {
@@ -113,7 +125,12 @@ impl Widget for StatusBar<'_> {
         buf.set_style(area, theme::bar());
         buf.set_line(area.x, area.y, &self.connection(), area.width);
         if area.height > 1 {
-            buf.set_line(area.x, area.y + 1, &self.second_line(), area.width);
+            buf.set_line(
+                area.x,
+                area.y + 1,
+                &self.second_line(area.width),
+                area.width,
+            );
         }
     }
 }
