@@ -2,7 +2,7 @@
 //! `Matcher` alike.
 
 use auditui::entry::Entry;
-use auditui::query::{Fields, Matcher, Query};
+use auditui::query::{Matcher, Query};
 use auditui::store::{Store, View};
 use auditui::timestamp::{UnixNanos, parse_timestamp};
 
@@ -107,16 +107,7 @@ fn numbers_from_matcher(entries: &[Entry], query: &Query) -> Vec<u8> {
     let mut matcher = Matcher::new(query);
     entries
         .iter()
-        .filter(|e| {
-            matcher.matches(&Fields {
-                ts: e.ts,
-                kind: &e.kind,
-                user: &e.user,
-                ip: &e.ip,
-                user_agent: &e.user_agent,
-                data: e.data.get(),
-            })
-        })
+        .filter(|e| matcher.matches(&e.row()))
         .map(|e| (e.id.as_u128() & 0xff) as u8)
         .collect()
 }

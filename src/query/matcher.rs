@@ -9,20 +9,9 @@ use rustc_hash::FxBuildHasher;
 
 use super::text::{self, data_at_compact, type_matches};
 use super::{Group, Query, Test};
+use crate::export::Row;
 use crate::store::compact_json;
 use crate::timestamp::UnixNanos;
-
-/// The fields of an entry a query looks at.
-#[derive(Debug, Clone, Copy)]
-pub struct Fields<'a> {
-    pub ts: UnixNanos,
-    pub kind: &'a str,
-    pub user: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-    /// `data` as JSON text, as received.
-    pub data: &'a str,
-}
 
 #[derive(Clone, Copy)]
 enum Column {
@@ -72,7 +61,7 @@ impl<'q> Matcher<'q> {
         self.query
     }
 
-    pub fn matches(&mut self, f: &Fields<'_>) -> bool {
+    pub fn matches(&mut self, f: &Row<'_>) -> bool {
         let (low, high) = self.window;
         if low.is_some_and(|l| f.ts < l) || high.is_some_and(|h| f.ts >= h) {
             return false;

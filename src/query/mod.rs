@@ -25,7 +25,7 @@ use std::net::IpAddr;
 
 use crate::timestamp::UnixNanos;
 
-pub use matcher::{Fields, Matcher};
+pub use matcher::Matcher;
 pub use text::{contains_ignore_ascii_case, glob_match, ip_in};
 
 /// A parsed query. `Default` matches everything.

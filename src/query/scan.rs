@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::prefilter::{Prefilter, Verdict};
-use super::{Fields, Matcher, Query};
+use super::{Matcher, Query};
 use crate::export;
 use crate::store::{Record, compact_json};
 
@@ -347,7 +347,8 @@ impl Worker<'_> {
 
     fn emit(&mut self, record: &Record<'_>, text: &str, part: &mut Part) {
         let data = record.data.map_or("null", |d| d.get());
-        let fields = Fields {
+        let row = export::Row {
+            id: uuid::Uuid::from_u128(record.id),
             ts: record.ts,
             kind: &record.kind,
             user: &record.user,
@@ -355,7 +356,7 @@ impl Worker<'_> {
             user_agent: &record.ua,
             data,
         };
-        if !self.matcher.matches(&fields) {
+        if !self.matcher.matches(&row) {
             return;
         }
         part.matched += 1;
@@ -370,15 +371,6 @@ impl Worker<'_> {
                 part.out.push(b'\n');
             }
             Output::Csv => {
-                let row = export::Row {
-                    id: uuid::Uuid::from_u128(record.id),
-                    ts: record.ts,
-                    kind: &record.kind,
-                    user: &record.user,
-                    ip: &record.ip,
-                    user_agent: &record.ua,
-                    data,
-                };
                 // Writing into a Vec cannot fail.
                 let _ = export::write_csv_row(&mut part.out, &row);
             }

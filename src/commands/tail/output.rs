@@ -12,7 +12,7 @@ use crate::entry::{Entry, Rejected};
 use crate::export::{write_csv_header, write_csv_row, write_json_line};
 use crate::poller::state_file::{self, SavedPosition};
 use crate::poller::{ConnState, PollEvent, PollStatus};
-use crate::query::{Fields, Matcher, Query};
+use crate::query::{Matcher, Query};
 use crate::sanitize::clean_truncated;
 
 /// Most output handed to stdout at once (unless one line is longer), the position saved right after
@@ -103,7 +103,7 @@ impl<'q, W: Write> Output<'q, W> {
                 break;
             }
             if let Some(filter) = &mut self.filter
-                && !filter.matches(&fields(entry))
+                && !filter.matches(&entry.row())
             {
                 last = Some(entry.id);
                 continue;
@@ -165,17 +165,6 @@ impl<'q, W: Write> Output<'q, W> {
             "wrote {} entries ({} rejected, {} own fetches hidden, {} retries, {} rate-limited)",
             self.written, status.rejected, status.self_hidden, status.retries, status.rate_limited
         )
-    }
-}
-
-fn fields(entry: &Entry) -> Fields<'_> {
-    Fields {
-        ts: entry.ts,
-        kind: &entry.kind,
-        user: &entry.user,
-        ip: &entry.ip,
-        user_agent: &entry.user_agent,
-        data: entry.data.get(),
     }
 }
 
