@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use auditui::cli::{Cli, Command};
 use auditui::commands;
+use auditui::sanitize::clean;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
@@ -25,7 +26,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("auditui: {err:#}");
+            // The chain may quote untrusted text (file names, server answers): show it, never run it.
+            eprintln!("auditui: {}", clean(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

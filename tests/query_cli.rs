@@ -81,3 +81,39 @@ fn a_malformed_filter_names_the_column_and_fails() {
     );
     assert!(stderr.contains("             ^"), "{stderr}");
 }
+
+/// Hostile names (a file saved from elsewhere, a filter pasted from a chat) must not drive the terminal:
+/// every way `query` quotes them on stderr shows their control characters as visible escapes.
+#[test]
+fn file_names_and_filter_text_on_stderr_are_sanitized() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("evil\u{1b}]0;pwned\u{7}\u{202e}.jsonl");
+    std::fs::write(&hostile, format!("{A}\nnot json\n")).unwrap();
+    let missing = dir.path().join("gone\u{1b}[2J.jsonl");
+    let cases: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "malformed line in a hostile file",
+            vec!["query", hostile.to_str().unwrap(), "--format", "count"],
+            "evil\\x1b]0;pwned\\x07\\u{202e}.jsonl:2: skipped",
+        ),
+        (
+            "missing hostile file",
+            vec!["query", missing.to_str().unwrap()],
+            "cannot open",
+        ),
+        (
+            "unknown hostile filter key",
+            vec!["query", "-", "--filter", "ev\u{1b}[31mil:x"],
+            "unknown key `ev\\x1b[31mil`",
+        ),
+    ];
+    for (case, args, expected) in cases {
+        let out = auditui(&args, "");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{case}: {stderr:?}");
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{case}: raw control character on stderr: {stderr:?}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use crate::cli::{Cli, QueryArgs, QueryFormat};
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{clean, clean_truncated};
 
 /// Malformed lines listed one by one before only a count is given.
 const LISTED: usize = 20;
@@ -50,8 +50,10 @@ fn run_blocking(
     let mut matched = 0u64;
     let mut malformed = 0usize;
     for path in files {
-        let name = path.display().to_string();
-        let input: Box<dyn Read + Send> = if name == "-" {
+        let raw_name = path.display().to_string();
+        // A file name is quoted on stderr and may hold control characters.
+        let name = clean(&raw_name);
+        let input: Box<dyn Read + Send> = if raw_name == "-" {
             Box::new(io::stdin())
         } else {
             Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
