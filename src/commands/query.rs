@@ -1,7 +1,7 @@
 //! `auditui query`: filter saved entries from files or standard input.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,7 +10,7 @@ use crate::cli::{Cli, QueryArgs, QueryFormat};
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
-use crate::sanitize::{clean, clean_truncated};
+use crate::sanitize::{ScreenSafe, clean, clean_truncated};
 
 /// Malformed lines listed one by one before only a count is given.
 const LISTED: usize = 20;
@@ -43,7 +43,9 @@ fn run_blocking(
     output: Output,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    // Matches are data for a pipe, but entries are hostile: a terminal gets their controls escaped.
+    let on_terminal = stdout.is_terminal();
+    let mut out = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
     if output == Output::Csv {
         export::write_csv_header(&mut out)?;
     }
