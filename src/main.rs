@@ -5,6 +5,7 @@ use auditui::commands;
 use auditui::sanitize::clean;
 
 fn main() -> ExitCode {
+    auditui::terminal::install_safe_panic_hook();
     let cli = Cli::parse_args();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
