@@ -19,6 +19,10 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{2028}' | '\u{2029}'
         // zero-width characters that hide text, and the byte-order mark
         | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+        // other invisible format characters: soft hyphen, Mongolian vowel separator, invisible
+        // operators, deprecated shaping controls, and tag characters (whole hidden words after a name)
+        | '\u{ad}' | '\u{180e}' | '\u{2061}'..='\u{2064}' | '\u{206a}'..='\u{206f}'
+        | '\u{e0000}'..='\u{e007f}'
         // interlinear annotation controls
         | '\u{fff9}'..='\u{fffb}')
 }
@@ -158,6 +162,9 @@ mod tests {
             ("\u{2066}iso\u{2069}", "\\u{2066}iso\\u{2069}"),
             ("zero\u{200b}width", "zero\\u{200b}width"),
             ("line\u{2028}sep", "line\\u{2028}sep"),
+            ("alice\u{e0061}\u{e0064}@x", "alice\\u{e0061}\\u{e0064}@x"),
+            ("soft\u{ad}hy\u{180e}phen", "soft\\xadhy\\u{180e}phen"),
+            ("a\u{2062}b\u{206e}c", "a\\u{2062}b\\u{206e}c"),
             ("émoji ✓ 日本", "émoji ✓ 日本"),
         ];
         for (input, expected) in cases {
