@@ -116,7 +116,13 @@ impl Client {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         let user_agent = options.user_agent.unwrap_or_else(default_user_agent);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        // Plain http is allowed to loopback only; a proxy from the environment would carry the
+        // token across the network in clear. (https through a proxy stays end-to-end encrypted.)
+        if base_url.starts_with("http://") {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .default_headers(headers)
             .user_agent(user_agent)
             .timeout(options.timeout)
