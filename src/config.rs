@@ -114,13 +114,16 @@ pub enum Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::TokenFileReadable { path, mode } => write!(
-                f,
-                "token file {} can be read by other users (mode {:o}): run chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            ),
+            Warning::TokenFileReadable { path, mode } => {
+                // Printed on stderr: a path may hold control characters.
+                let path = path.display().to_string();
+                let path = crate::sanitize::clean(&path);
+                write!(
+                    f,
+                    "token file {path} can be read by other users (mode {:o}): run chmod 600 {path}",
+                    mode & 0o777,
+                )
+            }
         }
     }
 }
@@ -333,6 +336,21 @@ mod tests {
             }
         );
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn the_readable_token_file_warning_shows_control_characters_in_the_path_as_escapes() {
+        let warning = Warning::TokenFileReadable {
+            path: PathBuf::from("/tmp/tok\u{1b}]0;x\u{7}"),
+            mode: 0o100644,
+        };
+        let shown = warning.to_string();
+        assert!(
+            shown.contains("/tmp/tok\\x1b]0;x\\x07 can be read"),
+            "{shown}"
+        );
+        assert!(shown.contains("mode 644"), "{shown}");
+        assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown:?}");
     }
 
     #[test]

@@ -2,8 +2,10 @@ use std::process::ExitCode;
 
 use auditui::cli::{Cli, Command};
 use auditui::commands;
+use auditui::sanitize::clean;
 
 fn main() -> ExitCode {
+    auditui::terminal::install_safe_panic_hook();
     let cli = Cli::parse_args();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -25,7 +27,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("auditui: {err:#}");
+            // The chain may quote untrusted text (file names, server answers): show it, never run it.
+            eprintln!("auditui: {}", clean(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

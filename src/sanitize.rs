@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::io;
 
 /// Whether a character must not reach the terminal as itself.
 pub fn is_unsafe(c: char) -> bool {
@@ -18,6 +19,10 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{2028}' | '\u{2029}'
         // zero-width characters that hide text, and the byte-order mark
         | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+        // other invisible format characters: soft hyphen, Mongolian vowel separator, invisible
+        // operators, deprecated shaping controls, and tag characters (whole hidden words after a name)
+        | '\u{ad}' | '\u{180e}' | '\u{2061}'..='\u{2064}' | '\u{206a}'..='\u{206f}'
+        | '\u{e0000}'..='\u{e007f}'
         // interlinear annotation controls
         | '\u{fff9}'..='\u{fffb}')
 }
@@ -47,6 +52,81 @@ pub fn clean_truncated(text: &str, max_chars: usize) -> Cow<'_, str> {
     let mut out: String = cleaned.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
     Cow::Owned(out)
+}
+
+/// A writer for output that is data when piped but a screen when it is a terminal (`tail`, `query`).
+/// When active, every unsafe character except the line break becomes a visible escape, and bytes that are
+/// not UTF-8 become `\xNN`; inactive, it passes bytes through untouched (files and pipes stay lossless).
+pub struct ScreenSafe<W: io::Write> {
+    inner: W,
+    active: bool,
+    /// The start of a UTF-8 sequence cut by the end of the last write.
+    pending: Vec<u8>,
+}
+
+impl<W: io::Write> ScreenSafe<W> {
+    /// Escapes only when `active`: pass `std::io::IsTerminal::is_terminal(&stdout)`.
+    pub fn new(inner: W, active: bool) -> ScreenSafe<W> {
+        ScreenSafe {
+            inner,
+            active,
+            pending: Vec::new(),
+        }
+    }
+
+    fn write_safe(&mut self, text: &str) -> io::Result<()> {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c != '\n' && is_unsafe(c) {
+                push_escape(&mut out, c);
+            } else {
+                out.push(c);
+            }
+        }
+        self.inner.write_all(out.as_bytes())
+    }
+}
+
+impl<W: io::Write> io::Write for ScreenSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.active {
+            return self.inner.write(buf);
+        }
+        self.pending.extend_from_slice(buf);
+        let bytes = std::mem::take(&mut self.pending);
+        let mut rest = &bytes[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    self.write_safe(text)?;
+                    break;
+                }
+                Err(err) => {
+                    let (good, bad) = rest.split_at(err.valid_up_to());
+                    self.write_safe(std::str::from_utf8(good).unwrap_or_default())?;
+                    match err.error_len() {
+                        Some(len) => {
+                            let mut escaped = String::new();
+                            for b in &bad[..len] {
+                                let _ = write!(escaped, "\\x{b:02x}");
+                            }
+                            self.inner.write_all(escaped.as_bytes())?;
+                            rest = &bad[len..];
+                        }
+                        None => {
+                            self.pending = bad.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn push_escape(out: &mut String, c: char) {
@@ -82,6 +162,9 @@ mod tests {
             ("\u{2066}iso\u{2069}", "\\u{2066}iso\\u{2069}"),
             ("zero\u{200b}width", "zero\\u{200b}width"),
             ("line\u{2028}sep", "line\\u{2028}sep"),
+            ("alice\u{e0061}\u{e0064}@x", "alice\\u{e0061}\\u{e0064}@x"),
+            ("soft\u{ad}hy\u{180e}phen", "soft\\xadhy\\u{180e}phen"),
+            ("a\u{2062}b\u{206e}c", "a\\u{2062}b\\u{206e}c"),
             ("émoji ✓ 日本", "émoji ✓ 日本"),
         ];
         for (input, expected) in cases {
@@ -93,6 +176,29 @@ mod tests {
     fn nothing_unsafe_survives() {
         let hostile: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         assert!(!clean(&hostile).chars().any(is_unsafe));
+    }
+
+    #[test]
+    fn screen_safe_output_escapes_controls_on_a_terminal_and_passes_bytes_elsewhere() {
+        let hostile = "a,\u{1b}]52;c;eA==\u{7},\u{9b}2J \u{202e}é\n".as_bytes();
+        let cases: [(bool, &[u8], &str); 3] = [
+            (true, hostile, "a,\\x1b]52;c;eA==\\x07,\\x9b2J \\u{202e}é\n"),
+            (true, b"bad \xff\x9b byte\n", "bad \\xff\\x9b byte\n"),
+            (
+                false,
+                hostile,
+                "a,\u{1b}]52;c;eA==\u{7},\u{9b}2J \u{202e}é\n",
+            ),
+        ];
+        for (active, input, expected) in cases {
+            // One byte per write: UTF-8 sequences cut between writes must still come out whole.
+            let mut out = ScreenSafe::new(Vec::new(), active);
+            for b in input {
+                io::Write::write_all(&mut out, std::slice::from_ref(b)).unwrap();
+            }
+            let shown = String::from_utf8_lossy(&out.inner).into_owned();
+            assert_eq!(shown, expected, "active {active}");
+        }
     }
 
     #[test]

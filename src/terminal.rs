@@ -75,3 +75,35 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// Makes every panic message safe to print before anything else runs: a panic can quote untrusted text
+/// (slicing a string names the string), and the default hook would print it as is. Installed first in
+/// `main`; the TUI's hook runs before it and restores the terminal.
+pub fn install_safe_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("{}", describe_panic(info));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+}
+
+/// What a panic says, with its untrusted parts shown as escapes.
+pub fn describe_panic(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let message = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned());
+    let place = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("<unnamed>");
+    crate::sanitize::clean(&format!(
+        "auditui: internal error (thread '{name}' panicked{place}): {message}"
+    ))
+    .into_owned()
+}

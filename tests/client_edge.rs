@@ -74,6 +74,7 @@ fn canned(status: u16, headers: &[(&'static str, &str)], body: &[u8]) -> Canned 
 #[tokio::test]
 async fn odd_answers_become_the_right_typed_errors() {
     let echo = format!(r#"{{"error": "bad token {TOKEN} in query"}}"#);
+    let echo_200 = format!(r#""Bearer {TOKEN}""#);
     let cases: Vec<(&str, Canned, Expect)> = vec![
         (
             "a body that is not UTF-8",
@@ -113,6 +114,11 @@ async fn odd_answers_become_the_right_typed_errors() {
             Box::new(
                 |e| matches!(e, ApiError::BadRequest(m) if m == "bad token <redacted> in query"),
             ),
+        ),
+        (
+            "a 200 whose body is the token as a JSON string (quoted by the parse error)",
+            canned(200, &[], echo_200.as_bytes()),
+            Box::new(|e| matches!(e, ApiError::BadBody(_))),
         ),
         (
             "an unexpected 404 on the page endpoint",

@@ -81,3 +81,78 @@ fn a_malformed_filter_names_the_column_and_fails() {
     );
     assert!(stderr.contains("             ^"), "{stderr}");
 }
+
+/// Hostile names (a file saved from elsewhere, a filter pasted from a chat) must not drive the terminal:
+/// every way `query` quotes them on stderr shows their control characters as visible escapes.
+#[test]
+fn file_names_and_filter_text_on_stderr_are_sanitized() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("evil\u{1b}]0;pwned\u{7}\u{202e}.jsonl");
+    std::fs::write(&hostile, format!("{A}\nnot json\n")).unwrap();
+    let missing = dir.path().join("gone\u{1b}[2J.jsonl");
+    let cases: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "malformed line in a hostile file",
+            vec!["query", hostile.to_str().unwrap(), "--format", "count"],
+            "evil\\x1b]0;pwned\\x07\\u{202e}.jsonl:2: skipped",
+        ),
+        (
+            "missing hostile file",
+            vec!["query", missing.to_str().unwrap()],
+            "cannot open",
+        ),
+        (
+            "unknown hostile filter key",
+            vec!["query", "-", "--filter", "ev\u{1b}[31mil:x"],
+            "unknown key `ev\\x1b[31mil`",
+        ),
+    ];
+    for (case, args, expected) in cases {
+        let out = auditui(&args, "");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{case}: {stderr:?}");
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{case}: raw control character on stderr: {stderr:?}"
+        );
+    }
+}
+
+/// An `auth:failed` entry carries an attacker's chosen user name and user agent. Piped, the output stays
+/// byte for byte what was saved (see the first test); on a terminal, no control character is left alive.
+#[test]
+fn output_to_a_terminal_shows_hostile_controls_as_escapes() {
+    use std::io::Read;
+    let hostile = r#"{"id":"01a1e6ce-4ad3-7b00-b45a-8916678623f9","timestamp":"2026-11-17T00:00:41","type":"auth:failed","user":"\u001b]52;c;cm0gLXJmIH4=\u0007x","ip":"10.0.0.1","user_agent":"ua","data":{"n":"\u009b2J\u202e"}}"#;
+    for format in ["csv", "jsonl"] {
+        let pty = nix::pty::openpty(None, None).expect("openpty");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
+            .args(["query", "-", "--format", format])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::from(pty.slave))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // JSON admits raw C1 and bidi characters in strings; CSV cells hold ESC and BEL decoded.
+        let line = hostile
+            .replace(r"\u009b", "\u{9b}")
+            .replace(r"\u202e", "\u{202e}");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        let mut master = std::fs::File::from(pty.master);
+        let mut shown = Vec::new();
+        // Reading ends with EIO once the child has exited and closed the terminal.
+        let _ = master.read_to_end(&mut shown);
+        assert!(child.wait().unwrap().success());
+        let shown = text(&shown);
+        assert!(shown.contains("auth:failed"), "{format}: {shown:?}");
+        assert!(
+            !shown.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "{format}: raw control on the terminal: {shown:?}"
+        );
+    }
+}

@@ -116,7 +116,13 @@ impl Client {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         let user_agent = options.user_agent.unwrap_or_else(default_user_agent);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        // Plain http is allowed to loopback only; a proxy from the environment would carry the
+        // token across the network in clear. (https through a proxy stays end-to-end encrypted.)
+        if base_url.starts_with("http://") {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .default_headers(headers)
             .user_agent(user_agent)
             .timeout(options.timeout)
@@ -160,7 +166,7 @@ impl Client {
         let mut query = vec![("from", from.to_string()), ("take", take.to_string())];
         push_log_type(&mut query, log_type);
         let body = self.get_ok("/api/v1/logs/audit", &query).await?;
-        Ok(entry::parse_page(&body)?)
+        entry::parse_page(&body).map_err(|err| self.unusable(err))
     }
 
     /// The newest entry (or, from older servers, up to 100 recent ones). Empty when there are none yet.
@@ -191,7 +197,7 @@ impl Client {
                 expected: "a JSON object",
                 detail: "found another JSON value".into(),
             })),
-            Err(err) => Err(ApiError::BadBody(BodyError {
+            Err(err) => Err(self.unusable(BodyError {
                 expected: "a JSON object",
                 detail: err.to_string(),
             })),
@@ -210,10 +216,19 @@ impl Client {
         };
         push_log_type(&mut query, log_type);
         match self.get_ok(path, &query).await {
-            Ok(body) => Ok(entry::parse_seed(&body)?),
+            Ok(body) => entry::parse_seed(&body).map_err(|err| self.unusable(err)),
             Err(ApiError::Server { status: 404, .. }) => Ok(Batch::default()),
             Err(err) => Err(err),
         }
+    }
+
+    /// A body that could not be used. Parse errors quote JSON strings, and a server may echo the
+    /// token back in one: it is blanked out.
+    fn unusable(&self, err: BodyError) -> ApiError {
+        ApiError::BadBody(BodyError {
+            detail: err.detail.replace(self.inner.token.expose(), "<redacted>"),
+            ..err
+        })
     }
 
     /// One GET; the body of a 200, or the error the answer means.

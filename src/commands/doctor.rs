@@ -10,7 +10,7 @@ use crate::client::backoff::{self, Backoff};
 use crate::client::{ApiError, Client, ClientOptions, ServerDate};
 use crate::config;
 use crate::entry::Batch;
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{clean, clean_truncated};
 use crate::timestamp::UnixNanos;
 
 /// How a check came out.
@@ -141,7 +141,13 @@ where
     backoff::retry(
         ATTEMPTS,
         &mut policy,
-        |err, wait| eprintln!("  ({err}; trying again in {:.1} s)", wait.as_secs_f64()),
+        |err, wait| {
+            eprintln!(
+                "  ({}; trying again in {:.1} s)",
+                clean(&err.to_string()),
+                wait.as_secs_f64()
+            )
+        },
         call,
     )
     .await
@@ -295,13 +301,21 @@ fn format_time(ts: UnixNanos) -> String {
 /// The verdicts as the user reads them.
 pub fn report(checks: &[Check]) -> String {
     let mut out = String::new();
+    // Verdicts quote paths, config-file parse errors and server answers: the last word on safety is here.
     for check in checks {
         let _ = match &check.verdict {
-            Verdict::Pass(text) => writeln!(out, "✓ {:<17} {text}", check.name),
-            Verdict::Fail { problem, next } => {
-                writeln!(out, "✗ {:<17} {problem}\n  {:<17} → {next}", check.name, "")
+            Verdict::Pass(text) => writeln!(out, "✓ {:<17} {}", check.name, clean(text)),
+            Verdict::Fail { problem, next } => writeln!(
+                out,
+                "✗ {:<17} {}\n  {:<17} → {}",
+                check.name,
+                clean(problem),
+                "",
+                clean(next)
+            ),
+            Verdict::Skipped(why) => {
+                writeln!(out, "- {:<17} skipped: {}", check.name, clean(why))
             }
-            Verdict::Skipped(why) => writeln!(out, "- {:<17} skipped: {why}", check.name),
         };
     }
     let failed = checks
@@ -334,6 +348,28 @@ mod tests {
         assert!(text.contains("- audit-log access"), "{text}");
         assert!(text.ends_with("1 check(s) failed.\n"), "{text}");
         assert!(report(&checks[..1]).ends_with("All checks passed.\n"));
+    }
+
+    #[test]
+    fn the_report_shows_quoted_control_characters_as_escapes() {
+        let checks = [
+            Check::pass(HOST, "https://h\u{202e} answered"),
+            Check::fail(
+                CONFIG,
+                "cannot read the token file /tmp/t\u{1b}[2J: denied",
+                "fix \u{9b}31m it",
+            ),
+            Check::skipped(AUDIT, "needs\n\u{7}"),
+        ];
+        let text = report(&checks);
+        assert!(text.contains("/tmp/t\\x1b[2J: denied"), "{text}");
+        assert!(text.contains("https://h\\u{202e} answered"), "{text}");
+        assert!(text.contains("→ fix \\x9b31m it"), "{text}");
+        assert!(text.contains("skipped: needs\\n\\x07"), "{text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{9b}', '\u{7}', '\u{202e}']),
+            "{text:?}"
+        );
     }
 
     #[test]

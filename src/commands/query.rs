@@ -1,7 +1,7 @@
 //! `auditui query`: filter saved entries from files or standard input.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,7 +10,7 @@ use crate::cli::{Cli, QueryArgs, QueryFormat};
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{ScreenSafe, clean, clean_truncated};
 
 /// Malformed lines listed one by one before only a count is given.
 const LISTED: usize = 20;
@@ -43,15 +43,19 @@ fn run_blocking(
     output: Output,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    // Matches are data for a pipe, but entries are hostile: a terminal gets their controls escaped.
+    let on_terminal = stdout.is_terminal();
+    let mut out = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
     if output == Output::Csv {
         export::write_csv_header(&mut out)?;
     }
     let mut matched = 0u64;
     let mut malformed = 0usize;
     for path in files {
-        let name = path.display().to_string();
-        let input: Box<dyn Read + Send> = if name == "-" {
+        let raw_name = path.display().to_string();
+        // A file name is quoted on stderr and may hold control characters.
+        let name = clean(&raw_name);
+        let input: Box<dyn Read + Send> = if raw_name == "-" {
             Box::new(io::stdin())
         } else {
             Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)

@@ -25,10 +25,12 @@ impl Cursor {
     }
 }
 
+/// Messages quote the user's text, which may be pasted from anywhere: they are made safe to print here.
 fn error(column: usize, message: impl Into<String>) -> QueryError {
+    let message = message.into();
     QueryError {
         column,
-        message: message.into(),
+        message: crate::sanitize::clean(&message).into_owned(),
     }
 }
 

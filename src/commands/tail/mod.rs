@@ -3,7 +3,7 @@
 mod output;
 
 use std::future::Future;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use crate::poller::{
     self, PollControl, PollEvent, PollerConfig, Start, identify_self_resuming, session_agent,
 };
 use crate::query::Query;
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{ScreenSafe, clean_truncated};
 use crate::timespec::parse_duration;
 use crate::{config, logging};
 
@@ -46,7 +46,10 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         }
         filter = identify_self_resuming(&client, agent.clone(), earlier_agent) => filter,
     };
-    let output = Output::new(io::stdout().lock(), args, resumed, filter.as_ref(), agent)?;
+    // Entries are data for a pipe, but hostile: a terminal gets their controls escaped.
+    let stdout = io::stdout();
+    let screen = ScreenSafe::new(stdout.lock(), stdout.is_terminal());
+    let output = Output::new(screen, args, resumed, filter.as_ref(), agent)?;
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }
