@@ -3,8 +3,9 @@
 //! drops).
 
 use std::io::{self, Stdout, Write};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
+use std::thread::ThreadId;
 
 use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -26,6 +27,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
+        *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
         TAKEN.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(err) = crossterm::execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
@@ -52,6 +54,16 @@ impl Drop for TerminalGuard {
 /// Whether the terminal is ours to give back.
 static TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// The thread that drives the TUI (the one that took the terminal).
+static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+
+/// Whether a panic on the current thread leaves the TUI running: one in a background task (the poller,
+/// an export) ends that task only, and the app loop reports it; the screen is still the TUI's.
+fn panic_leaves_tui_running() -> bool {
+    let ui = *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+    TAKEN.load(Ordering::SeqCst) && ui.is_some_and(|ui| ui != std::thread::current().id())
+}
+
 /// Puts the terminal back as the shell expects it. Safe to call more than once: only the first call
 /// writes, because leaving the alternate screen again also moves the cursor back to where it was saved,
 /// and what was printed since (a panic message) would be written over.
@@ -70,6 +82,11 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if panic_leaves_tui_running() {
+                // Printing would scribble over the screen, restoring would pull it from under the TUI.
+                tracing::error!("{}", describe_panic(info));
+                return;
+            }
             restore();
             previous(info);
         }));

@@ -361,6 +361,45 @@ fn a_panic_restores_the_terminal_before_its_message_is_printed() {
     );
 }
 
+/// Not a test on its own: run in a pseudo-terminal by
+/// `a_panic_in_a_background_task_leaves_the_screen_to_the_tui`. A background thread panics while the
+/// TUI holds the terminal; the UI thread carries on and then gives the terminal back as on quit.
+#[test]
+#[ignore = "run in a pseudo-terminal by a_panic_in_a_background_task_leaves_the_screen_to_the_tui"]
+fn a_background_thread_panics_while_the_tui_holds_the_terminal() {
+    let guard = auditui::terminal::TerminalGuard::enter().unwrap();
+    let task = std::thread::spawn(|| panic!("deliberate panic in a background task"));
+    assert!(task.join().is_err(), "the background thread panicked");
+    drop(guard);
+    println!("the UI thread carried on");
+}
+
+#[test]
+fn a_panic_in_a_background_task_leaves_the_screen_to_the_tui() {
+    let this_test_binary = std::env::current_exe().unwrap();
+    let mut session = Session::start_program(
+        &this_test_binary,
+        &[
+            "--ignored",
+            "--exact",
+            "a_background_thread_panics_while_the_tui_holds_the_terminal",
+            "--nocapture",
+        ],
+        &[],
+        tempfile::tempdir().unwrap(),
+    );
+    let status = session.wait_exit();
+    assert!(status.success(), "the UI thread went on: {status:?}");
+    session.assert_terminal_restored();
+    let screen = session.contents();
+    assert!(screen.contains("the UI thread carried on"), "{screen}");
+    // Its message goes to the log: on the terminal it would have been written over the TUI's screen.
+    assert!(
+        !screen.contains("deliberate panic in a background task"),
+        "the background panic was printed on the terminal:\n{screen}"
+    );
+}
+
 #[test]
 fn a_rejected_token_at_start_is_a_clear_full_screen_message() {
     let simulator = Simulator::start("the-right-token");
