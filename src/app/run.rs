@@ -65,7 +65,10 @@ pub async fn run(
                 None => break,
             },
             event = events_from_poller.recv(), if poller_open => match event {
-                Some(event) => state.update(Action::Poll(event)),
+                Some(event) => {
+                    log_rejected(&event);
+                    state.update(Action::Poll(event))
+                }
                 None => {
                     poller_open = false;
                     // A poller that stops on purpose says so first; one that vanished is reported here.
@@ -92,7 +95,10 @@ pub async fn run(
         };
         for _ in 0..DRAIN_BEFORE_DRAW {
             match events_from_poller.try_recv() {
-                Ok(event) => effects.extend(state.update(Action::Poll(event))),
+                Ok(event) => {
+                    log_rejected(&event);
+                    effects.extend(state.update(Action::Poll(event)));
+                }
                 Err(_) => break,
             }
         }
@@ -262,6 +268,21 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
                 candidate = path.with_file_name(format!("{stem}-{n}.{ext}"));
             }
             Err(err) => return Err(err),
+        }
+    }
+}
+
+/// The status bar counts malformed entries and points to the log: this is where each one is written.
+fn log_rejected(event: &PollEvent) {
+    if let PollEvent::Rejected(rejected) = event {
+        for r in rejected {
+            let id =
+                r.id.map_or_else(|| "no readable id".into(), |id| id.to_string());
+            tracing::warn!(
+                "malformed entry skipped ({id}): {}; starts {}",
+                crate::sanitize::clean(&r.reason),
+                crate::sanitize::clean(&r.excerpt)
+            );
         }
     }
 }
