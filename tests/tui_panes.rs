@@ -6,7 +6,7 @@ mod tui_support;
 use std::time::Duration;
 
 use auditui::app::keymap::Keymap;
-use auditui::export::Row;
+use auditui::entry::Row;
 use auditui::poller::{ConnState, PollStatus};
 use auditui::ui::activity::Activity;
 use auditui::ui::detail::{Detail, DetailDoc};

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 use unicode_width::UnicodeWidthChar;
 
+use crate::entry::Row;
 use crate::entry::id_time_millis;
-use crate::export::Row;
 use crate::sanitize::clean;
 use crate::ui::theme;
 use crate::ui::time::Zone;

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::export::Row;
+use crate::entry::Row;
 use crate::sanitize::clean;
 use crate::ui::theme;
 use crate::ui::time::Zone;
