@@ -151,6 +151,8 @@ impl Sources {
 /// stderr and to the log.
 pub fn resolve(api: &ApiArgs) -> Result<Connection, ConfigError> {
     let (connection, warnings) = resolve_from(api, &Sources::from_env())?;
+    // From here on no surface shows the token, even when the server echoes it.
+    crate::sanitize::register_secret(connection.token.expose());
     for warning in warnings {
         tracing::warn!("{warning}");
         eprintln!("auditui: warning: {warning}");

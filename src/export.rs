@@ -32,6 +32,7 @@ pub fn write_csv_row(out: &mut impl Write, row: &Row<'_>) -> io::Result<()> {
 }
 
 fn write_csv_cell(out: &mut impl Write, cell: &str) -> io::Result<()> {
+    let cell = &*crate::sanitize::scrub(cell);
     let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let quote = formula || cell.contains([',', '"', '\n', '\r']);
     if !quote {
@@ -98,5 +99,21 @@ mod tests {
         let mut out = Vec::new();
         write_json_line(&mut out, &Entry::parse(text).unwrap()).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), format!("{text}\n"));
+    }
+
+    #[test]
+    fn exports_never_carry_the_token_an_entry_echoes() {
+        let token = "hv_export_TOKEN_0123456789";
+        crate::sanitize::register_secret(token);
+        let text = format!(
+            r#"{{"id":"0194f5a3-7b2c-7def-8123-456789abcdef","timestamp":"2025-02-11T16:08:44","type":"x","data":{{"h":"Bearer {token}"}}}}"#
+        );
+        let entry = Entry::parse(&text).unwrap();
+        let mut out = Vec::new();
+        write_json_line(&mut out, &entry).unwrap();
+        write_csv_row(&mut out, &entry.row()).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        assert!(!written.contains(token), "{written}");
+        assert_eq!(written.matches("<token>").count(), 2, "{written}");
     }
 }

@@ -4,10 +4,51 @@
 //! breaks. Before such text reaches the screen (or a clipboard escape sequence, or a status line), each of
 //! those characters is replaced by a visible escape such as `\n`, `\x1b` or `\u{202e}`, so it is shown,
 //! never acted on.
+//!
+//! A server may also echo the API token back (in whoami fields, an error body, an entry). The token is
+//! registered once, where the connection is resolved ([`register_secret`]); [`scrub`] replaces it by
+//! `<token>`, and [`clean`] (what every surface uses for server text: screen, stderr, log) scrubs first.
+//! Exports and copies scrub it too (see `export` and `Entry::json_line`).
 
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::io;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a scrubbed secret is shown as.
+pub const REDACTED: &str = "<token>";
+
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static ANY_SECRET: AtomicBool = AtomicBool::new(false);
+
+/// Registers a secret (the API token) that [`scrub`] and [`clean`] remove from every text from now on.
+/// Secrets shorter than 4 characters are not registered: replacing them would mangle ordinary text.
+pub fn register_secret(secret: &str) {
+    if secret.len() < 4 {
+        return;
+    }
+    let mut secrets = SECRETS.write().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| s == secret) {
+        secrets.push(secret.to_owned());
+        ANY_SECRET.store(true, Ordering::Release);
+    }
+}
+
+/// The text with every registered secret replaced by [`REDACTED`]. Borrowed when none occurs.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    if !ANY_SECRET.load(Ordering::Acquire) {
+        return Cow::Borrowed(text);
+    }
+    let secrets = SECRETS.read().unwrap_or_else(|e| e.into_inner());
+    let mut out = Cow::Borrowed(text);
+    for secret in secrets.iter() {
+        if memchr::memmem::find(out.as_bytes(), secret.as_bytes()).is_some() {
+            out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+        }
+    }
+    out
+}
 
 /// Whether a character must not reach the terminal as itself.
 pub fn is_unsafe(c: char) -> bool {
@@ -27,8 +68,16 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{fff9}'..='\u{fffb}')
 }
 
-/// The text with every unsafe character written as a visible escape. Borrowed when nothing changed.
+/// The text with every registered secret scrubbed and every unsafe character written as a visible escape.
+/// Borrowed when nothing changed.
 pub fn clean(text: &str) -> Cow<'_, str> {
+    match scrub(text) {
+        Cow::Borrowed(text) => escape(text),
+        Cow::Owned(text) => Cow::Owned(escape(&text).into_owned()),
+    }
+}
+
+fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
@@ -212,5 +261,21 @@ mod tests {
         assert_eq!(clean_truncated("abcd", 4), "abcd");
         assert_eq!(clean_truncated("a\nb", 3), "a\\…");
         assert_eq!(clean_truncated("日本語テキスト", 3), "日本…");
+    }
+
+    #[test]
+    fn a_registered_token_never_survives_clean_or_scrub() {
+        let token = "hv_live_0123456789abcdefSECRET";
+        let echoed = format!("whoami: name=svc, token={token}, again {token}\x1b]0;x\x07");
+        assert!(clean(&echoed).contains(token), "not yet registered");
+        register_secret(token);
+        let cleaned = clean(&echoed);
+        assert!(!cleaned.contains(token), "{cleaned}");
+        assert_eq!(cleaned.matches(REDACTED).count(), 2, "{cleaned}");
+        assert!(cleaned.contains("\\x1b"), "still escaped: {cleaned}");
+        assert!(!clean_truncated(&echoed, 40).contains("SECRET"));
+        assert_eq!(scrub("no secret here"), "no secret here");
+        register_secret("ab");
+        assert_eq!(scrub("abab"), "abab", "too short to register");
     }
 }

@@ -335,6 +335,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn whoami_fields_that_echo_the_token_are_scrubbed() {
+        let token = "hv_doctor_TOKEN_0123456789";
+        crate::sanitize::register_secret(token);
+        let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&format!(
+            r#"{{"name": "svc", "token": "{token}", "note": "Bearer {token}"}}"#
+        ))
+        .unwrap();
+        let text = report(&[Check::pass(TOKEN, describe_user(&fields))]);
+        assert!(!text.contains(token), "{text}");
+        assert!(text.contains("token=<token>"), "{text}");
+    }
+
+    #[test]
     fn the_report_gives_a_verdict_per_check_and_what_to_do() {
         let checks = [
             Check::pass(HOST, "answered"),

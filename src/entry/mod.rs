@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::sanitize::scrub;
 use crate::timestamp::UnixNanos;
 
 mod malformed;
@@ -160,22 +161,26 @@ impl Entry {
     }
 
     /// The entry as one line of JSON, as received (re-serialized compactly only if it spanned lines).
+    /// The API token, should the server have echoed it into the entry, is scrubbed
+    /// ([`crate::sanitize::scrub`]).
     pub fn json_line(&self) -> Cow<'_, str> {
         let text = self.raw.get();
         if !text.contains('\n') && !text.contains('\r') {
-            return Cow::Borrowed(text);
+            return scrub(text);
         }
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(value) => Cow::Owned(value.to_string()),
-            Err(_) => Cow::Owned(text.replace(['\n', '\r'], " ")),
-        }
+        let line = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(value) => value.to_string(),
+            Err(_) => text.replace(['\n', '\r'], " "),
+        };
+        Cow::Owned(scrub(&line).into_owned())
     }
 
-    /// The entry as indented JSON, fields in the order received.
+    /// The entry as indented JSON, fields in the order received (the token scrubbed).
     pub fn pretty_json(&self) -> String {
-        serde_json::from_str::<serde_json::Value>(self.raw.get())
+        let pretty = serde_json::from_str::<serde_json::Value>(self.raw.get())
             .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| self.raw.get().to_owned())
+            .unwrap_or_else(|_| self.raw.get().to_owned());
+        scrub(&pretty).into_owned()
     }
 
     /// `data` parsed, for display and path look-ups.

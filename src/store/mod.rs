@@ -373,7 +373,7 @@ impl<'a> StoredEntry<'a> {
     }
 
     /// The whole entry as one line of compact JSON, every field included as received (keys in the API's
-    /// order, then undocumented ones; `null` and absent fields stay so).
+    /// order, then undocumented ones; `null` and absent fields stay so), the token scrubbed.
     pub fn json_line(&self) -> String {
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
         let oddity = self.oddity();
@@ -420,7 +420,10 @@ impl<'a> StoredEntry<'a> {
             line.push_str(extras);
         }
         line.push('}');
-        line
+        match crate::sanitize::scrub(&line) {
+            std::borrow::Cow::Borrowed(_) => line,
+            std::borrow::Cow::Owned(scrubbed) => scrubbed,
+        }
     }
 
     /// The whole entry as indented JSON.

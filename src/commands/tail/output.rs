@@ -218,6 +218,22 @@ fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_entry_that_echoes_the_token_is_reported_without_it() {
+        let token = "hv_tail_TOKEN_0123456789";
+        crate::sanitize::register_secret(token);
+        let rejected = [Rejected {
+            id: None,
+            reason: format!("field `user` should be a string ({token})"),
+            excerpt: format!(r#"{{"id": "x", "auth": "{token}"}}"#),
+        }];
+        let mut err = Vec::new();
+        report_rejected(&rejected, &mut err);
+        let text = String::from_utf8(err).unwrap();
+        assert!(!text.contains(token), "{text}");
+        assert_eq!(text.matches("<token>").count(), 2, "{text}");
+    }
     use crate::commands::tail::tests::tail_args;
     use crate::commands::tail::{Plan, plan};
 
