@@ -688,3 +688,37 @@ fn a_vanished_poller_is_reported_in_the_status_bar_not_as_a_setup_fault() {
         "stopped: the poller ended unexpectedly: see the log"
     );
 }
+
+#[test]
+fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_folder() {
+    use auditui::app::run::export_view;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = with_incident();
+    state.export_dir = dir.path().join("exports/case-1");
+    state.json_export = auditui::formats::Format::Ocsf;
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, "e");
+    let Some(Effect::Export { format, path }) = effects.into_iter().next() else {
+        panic!("an export effect");
+    };
+    assert_eq!(format, ExportFormat::Ocsf);
+    assert!(path.to_string_lossy().ends_with(".ocsf.jsonl"), "{path:?}");
+    let (count, written) = export_view(&state, format, &path).unwrap();
+    assert_eq!(count, 3);
+    let text = std::fs::read_to_string(&written).unwrap();
+    for line in text.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["class_uid"], 3002);
+        assert_eq!(event["status_id"], 2, "a failed logon");
+        let raw = auditui::entry::Entry::parse(event["raw_data"].as_str().unwrap()).unwrap();
+        assert_eq!(raw.kind, "auth:failed", "the entry rides along whole");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&written), 0o600);
+        assert_eq!(mode(&state.export_dir), 0o700);
+    }
+}
