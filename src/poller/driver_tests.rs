@@ -136,7 +136,7 @@ struct Seen {
     entries: Vec<Uuid>,
     statuses: Vec<PollStatus>,
     positions: Vec<Uuid>,
-    stopped: Option<Option<String>>,
+    stopped: Option<Option<StopReason>>,
 }
 
 impl Seen {
@@ -325,14 +325,17 @@ async fn rate_limit_retry_after_is_waited_out() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_token_fails_and_stops_with_the_reason() {
     let fake = Fake::default();
-    fake.world()
-        .faults
-        .push_back(Some(SourceError::fatal("token rejected (401)\u{1b}[31m")));
+    fake.world().faults.push_back(Some(SourceError::refused(
+        Refusal::TokenRejected,
+        "token rejected (401)\u{1b}[31m",
+    )));
     let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
     read_until(&mut events, &mut seen, |_| false).await;
     assert_eq!(seen.last_status().state, ConnState::Failed);
-    let reason = seen.stopped.clone().flatten().expect("a reason");
+    let Some(Some(StopReason::TokenRejected(reason))) = seen.stopped.clone() else {
+        panic!("stopped as a rejected token: {:?}", seen.stopped);
+    };
     assert!(reason.starts_with("token rejected (401)"));
     assert!(!reason.contains('\u{1b}'), "error text is sanitized");
     assert_eq!(fake.world().calls.len(), 1, "no retry of a fatal error");

@@ -27,6 +27,8 @@ pub enum Output {
     Jsonl,
     /// CSV rows (the caller writes the header).
     Csv,
+    /// One of the schemas of [`crate::formats`] (OCSF, ECS, Timesketch).
+    Mapped(crate::formats::Format),
     /// Nothing: only count.
     Count,
 }
@@ -366,6 +368,9 @@ impl Worker<'_> {
             Output::Csv => {
                 // Writing into a Vec cannot fail.
                 let _ = export::write_csv_row(&mut part.out, &row);
+            }
+            Output::Mapped(format) => {
+                let _ = crate::formats::write_entry(&mut part.out, format, &row, text);
             }
         }
     }
