@@ -179,3 +179,41 @@ async fn a_stop_while_the_api_hangs_is_obeyed_at_once() {
         .unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_state_cuts_the_partial_line_a_killed_run_left_in_the_file() {
+    let sim = start_simulator(quiet()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let state = tail_support::state_path(dir.path());
+    std::fs::write(&out_path, "{\"whole\":1}\n{\"data\": {\"event_id\": 92").unwrap();
+    // As `auditui tail ... >> out.jsonl` opens it.
+    let out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&out_path)
+        .unwrap();
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .arg("tail")
+        .args(["--base-url", &sim.base_url()])
+        .args(["--from-start", "--max", "3", "--state", &state])
+        .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(status.status.success(), "{stderr}");
+    assert!(stderr.contains("cut a partial last line"), "{stderr}");
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[0], "{\"whole\":1}");
+    for line in &lines {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("{line:?} is not JSON: {e}"));
+    }
+}

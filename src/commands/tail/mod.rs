@@ -1,6 +1,7 @@
 //! `auditui tail`: the poller's entries to stdout as JSON lines or CSV, status and errors to stderr.
 
 mod output;
+mod torn;
 
 use std::future::Future;
 use std::io::{self, IsTerminal, Write};
@@ -46,6 +47,21 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         }
         filter = identify_self_resuming(&client, agent.clone(), earlier_agent) => filter,
     };
+    if args.state.is_some() {
+        // A run killed mid-write left a partial line: never append to it.
+        match torn::mend_stdout() {
+            Ok(torn::Mend::Cut(bytes)) => eprintln!(
+                "auditui: cut a partial last line of {bytes} bytes from the output file (left by a killed run; its entries follow again)"
+            ),
+            Ok(torn::Mend::Newline) => eprintln!(
+                "auditui: the output file could not be read back; began with a line break so a partial last line stays alone"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                eprintln!("auditui: could not check the output file for a partial line: {err}")
+            }
+        }
+    }
     // Entries are data for a pipe, but hostile: a terminal gets their controls escaped.
     let stdout = io::stdout();
     let screen = ScreenSafe::new(stdout.lock(), stdout.is_terminal());
