@@ -98,3 +98,38 @@ fn memory_accounting_counts_the_arena() {
     );
     assert!(store.heap_bytes() > before + 100 * 40);
 }
+
+#[test]
+fn json_line_exports_give_back_values_and_shape_exactly() {
+    let id = "0194f5a3-7b2c-7def-8123-456789abcdef";
+    let cases = [
+        // A big integer next to an escaped string stays an integer, digit for digit.
+        format!(
+            r#"{{"data":{{"big":123456789012345678901234567890,"s":"a\"b\u00e9"}},"id":"{id}","ip":"1.2.3.4","timestamp":"2025-02-11T16:08:44.324452","type":"x","user":"u","user_agent":"a"}}"#
+        ),
+        // null stays null, and an absent field stays absent.
+        format!(
+            r#"{{"data":null,"id":"{id}","timestamp":"2025-02-11T16:08:44.324452","type":"x","user":null,"user_agent":null}}"#
+        ),
+        format!(r#"{{"id":"{id}","ip":"","timestamp":"2025-02-11T16:08:44.324452","type":"x"}}"#),
+        // An unreadable timestamp is written back as it came.
+        format!(r#"{{"data":{{}},"id":"{id}","timestamp":1739290124,"type":"x","user":"u"}}"#),
+        format!(r#"{{"data":{{}},"id":"{id}","type":"x","user":"u"}}"#),
+    ];
+    for text in cases {
+        let mut store = Store::new();
+        store.append(vec![Entry::parse(&text).unwrap()]);
+        let back = store.get(0).json_line();
+        let want: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let got: serde_json::Value = serde_json::from_str(&back).unwrap();
+        assert_eq!(got, want, "{text}\n{back}");
+        assert!(
+            !back.contains("e29") && !back.contains("1.2345"),
+            "integers stay integers: {back}"
+        );
+        // The bulk loader stores the same.
+        let (loaded, malformed) = super::load::load_lines(text.as_bytes(), 1);
+        assert!(malformed.is_empty(), "{malformed:?}");
+        assert_eq!(loaded.get(0).json_line(), back);
+    }
+}
