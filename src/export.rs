@@ -1,7 +1,8 @@
 //! Writing entries out: JSON lines (as received) and CSV, shared by `tail`, `query` and the TUI's export.
 //!
-//! CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
-//! return) are prefixed with `'`: the data is hostile by assumption, and an export must not become an
+//! CSV cells hold no live control characters (they are written as visible escapes, as on screen). Cells
+//! that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, also after leading spaces
+//! or line breaks, or with a tab or carriage return) are prefixed with `'`: the data is hostile by assumption, and an export must not become an
 //! attack on whoever opens it.
 
 use std::io::{self, Write};
@@ -32,8 +33,14 @@ pub fn write_csv_row(out: &mut impl Write, row: &Row<'_>) -> io::Result<()> {
 }
 
 fn write_csv_cell(out: &mut impl Write, cell: &str) -> io::Result<()> {
-    let cell = &*crate::sanitize::scrub(cell);
-    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    // Controls (ESC, BEL, bidi overrides, line breaks) are written as visible escapes such as `\x1b`,
+    // and the token is scrubbed: a CSV file is opened in editors and terminals.
+    // A spreadsheet skips leading blanks before it sees a formula (judged on the text as received).
+    let formula = cell
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with(['=', '+', '-', '@'])
+        || cell.starts_with(['\t', '\r']);
+    let cell = &*crate::sanitize::clean(cell);
     let quote = formula || cell.contains([',', '"', '\n', '\r']);
     if !quote {
         return out.write_all(cell.as_bytes());
@@ -115,5 +122,25 @@ mod tests {
         let written = String::from_utf8(out).unwrap();
         assert!(!written.contains(token), "{written}");
         assert_eq!(written.matches("<token>").count(), 2, "{written}");
+    }
+
+    #[test]
+    fn csv_cells_escape_controls_and_guard_formulas_behind_blanks() {
+        let line = csv(
+            r#"{"id":"0194f5a3-7b2c-7def-8123-456789abcdef","timestamp":"2025-02-11T16:08:44","type":"\u001b]0;owned\u0007","user":" =cmd|' /C calc'!A0","ip":"\n=1+1","user_agent":"a\u202eb","data":null}"#,
+        );
+        assert!(
+            !line.contains('\u{1b}') && !line.contains('\u{7}'),
+            "{line:?}"
+        );
+        assert!(!line.contains('\u{202e}'), "{line:?}");
+        assert!(line.contains(r"\x1b]0;owned\x07"), "{line}");
+        assert!(line.contains(r#","' =cmd|' /C calc'!A0","#), "{line}");
+        assert!(line.contains(r#","'\n=1+1","#), "{line}");
+        assert_eq!(
+            line.matches('\n').count(),
+            1,
+            "one record, one line: {line:?}"
+        );
     }
 }
