@@ -67,7 +67,7 @@ pub fn session_agent() -> String {
 /// The filter for this session's own fetches: its agent, and the service user behind the token when
 /// `whoami` names one (for an API that does not record the agent).
 pub async fn identify_self(client: &Client, agent: String) -> SelfFilter {
-    identify_self_resuming(client, agent, None).await
+    identify_self_resuming(client, agent, Vec::new()).await
 }
 
 /// As [`identify_self`], also owning the fetches of the earlier run (its agent) that saved the position
@@ -75,7 +75,7 @@ pub async fn identify_self(client: &Client, agent: String) -> SelfFilter {
 pub async fn identify_self_resuming(
     client: &Client,
     agent: String,
-    earlier: Option<String>,
+    earlier: Vec<String>,
 ) -> SelfFilter {
     let user = match client.whoami().await {
         Ok(fields) => ["email", "user", "username", "user_email"]

@@ -24,6 +24,25 @@ pub struct SavedPosition {
     /// the run that resumes hides them as its own.
     #[serde(default)]
     pub agent: Option<String>,
+    /// The User-Agents of the sessions before that one, newest first (at most [`AGENTS_KEPT`] in all):
+    /// a fetch they logged late, or one a kill -9 left past the position, is still hidden as own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_agents: Vec<String>,
+}
+
+/// How many sessions' User-Agents a state file remembers.
+pub const AGENTS_KEPT: usize = 16;
+
+impl SavedPosition {
+    /// Every session's User-Agent the file remembers, newest first.
+    pub fn agents(&self) -> Vec<String> {
+        self.agent
+            .iter()
+            .chain(&self.earlier_agents)
+            .take(AGENTS_KEPT)
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +117,7 @@ mod tests {
         SavedPosition {
             cursor: Uuid::from_u128(n),
             log_type: Some("auth:login".into()),
+            earlier_agents: Vec::new(),
             agent: Some("auditui/0.1 (session 1)".into()),
         }
     }

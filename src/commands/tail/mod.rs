@@ -30,7 +30,7 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         resumed,
         filter,
         agent,
-        earlier_agent,
+        earlier_agents,
     } = plan(args)?;
     // Installed before the first request, so a stop is always a clean one.
     let mut stop = Box::pin(stop_requested(run_for).context("cannot watch for Ctrl-C")?);
@@ -45,7 +45,7 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
             eprintln!("auditui: {why}: stopping before the first request");
             return Ok(ExitCode::SUCCESS);
         }
-        filter = identify_self_resuming(&client, agent.clone(), earlier_agent) => filter,
+        filter = identify_self_resuming(&client, agent.clone(), earlier_agents.clone()) => filter,
     };
     if args.state.is_some() {
         // A run killed mid-write left a partial line: never append to it.
@@ -65,7 +65,8 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
     // Entries are data for a pipe, but hostile: a terminal gets their controls escaped.
     let stdout = io::stdout();
     let screen = ScreenSafe::new(stdout.lock(), stdout.is_terminal());
-    let output = Output::new(screen, args, resumed, filter.as_ref(), agent)?;
+    let output =
+        Output::new(screen, args, resumed, filter.as_ref(), agent)?.remembering(earlier_agents);
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }
@@ -112,8 +113,8 @@ struct Plan {
     filter: Option<Query>,
     /// This session's User-Agent, unique to it.
     agent: String,
-    /// The User-Agent of the run whose saved position this one resumes.
-    earlier_agent: Option<String>,
+    /// The User-Agents of the runs before this one (from the state file), newest first.
+    earlier_agents: Vec<String>,
 }
 
 fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
@@ -153,7 +154,7 @@ fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
         resumed: saved.is_some(),
         filter,
         agent: session_agent(),
-        earlier_agent: saved.and_then(|s| s.agent),
+        earlier_agents: saved.map(|s| s.agents()).unwrap_or_default(),
     })
 }
 
@@ -250,14 +251,15 @@ mod tests {
             cursor: Uuid::from_u128(77),
             log_type: None,
             agent: Some("auditui/0.1 (session 77)".into()),
+            earlier_agents: vec!["auditui/0.1 (session 66)".into()],
         };
         state_file::save(&state, &saved).unwrap();
         let resumed = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
         assert_eq!(resumed.config.start, Start::After(Uuid::from_u128(77)));
         assert!(resumed.resumed);
         assert_eq!(
-            resumed.earlier_agent.as_deref(),
-            Some("auditui/0.1 (session 77)")
+            resumed.earlier_agents,
+            ["auditui/0.1 (session 77)", "auditui/0.1 (session 66)"]
         );
         assert_ne!(resumed.agent, "auditui/0.1 (session 77)");
     }
@@ -272,6 +274,7 @@ mod tests {
                 cursor: Uuid::from_u128(1),
                 log_type: Some("auth:login".into()),
                 agent: None,
+                earlier_agents: Vec::new(),
             },
         )
         .unwrap();

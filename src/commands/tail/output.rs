@@ -41,6 +41,8 @@ pub(super) struct Output<'q, W: Write> {
     log_type: Option<String>,
     /// Saved with the position, so that the run resuming it knows this one's fetches.
     agent: String,
+    /// The sessions before this one, newest first: saved along, so later runs hide their fetches too.
+    earlier_agents: Vec<String>,
     written: u64,
     /// The position last saved: a batch whose last entry was written needs no second save.
     saved: Option<Uuid>,
@@ -63,6 +65,7 @@ impl<'q, W: Write> Output<'q, W> {
             state: args.state.clone(),
             log_type: args.watch.log_type.clone(),
             agent,
+            earlier_agents: Vec::new(),
             written: 0,
             saved: None,
             last: None,
@@ -142,6 +145,13 @@ impl<'q, W: Write> Output<'q, W> {
         Ok(())
     }
 
+    /// Remembers the sessions before this one in the state file (at most [`state_file::AGENTS_KEPT`]).
+    pub(super) fn remembering(mut self, mut earlier: Vec<String>) -> Self {
+        earlier.truncate(state_file::AGENTS_KEPT - 1);
+        self.earlier_agents = earlier;
+        self
+    }
+
     fn save(&mut self, cursor: Uuid) -> anyhow::Result<()> {
         if self.saved == Some(cursor) {
             return Ok(());
@@ -151,6 +161,7 @@ impl<'q, W: Write> Output<'q, W> {
                 cursor,
                 log_type: self.log_type.clone(),
                 agent: Some(self.agent.clone()),
+                earlier_agents: self.earlier_agents.clone(),
             };
             state_file::save(path, &position)?;
         }
@@ -252,6 +263,30 @@ mod tests {
             p.filter.as_ref(),
             p.agent.clone(),
         )
+    }
+
+    #[test]
+    fn the_state_file_remembers_the_agents_of_every_earlier_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tail.state");
+        let args = tail_args(&["--state", state.to_str().unwrap()]);
+        let mut agents = Vec::new();
+        for run in 0..3u128 {
+            let p = plan(&args).unwrap();
+            assert_eq!(
+                p.earlier_agents, agents,
+                "run {run} knows every earlier session"
+            );
+            let mut output = output_for(&args, &p)
+                .unwrap()
+                .remembering(p.earlier_agents.clone());
+            output
+                .take(PollEvent::Entries(vec![entry(run + 1)]), &mut Vec::new())
+                .unwrap();
+            agents.insert(0, p.agent.clone());
+        }
+        assert_eq!(state_file::load(&state).unwrap().unwrap().agents(), agents);
+        assert_eq!(agents.len(), 3);
     }
 
     fn lines(out: &[u8]) -> Vec<String> {
