@@ -8,6 +8,8 @@
 //! full page of them cannot move the cursor at all: that is an error (retried and shown as one), never
 //! the end of the stream.
 
+use std::collections::BTreeSet;
+
 use uuid::Uuid;
 
 use crate::entry::{Batch, Entry, Rejected};
@@ -15,6 +17,12 @@ use crate::timestamp::UnixNanos;
 
 /// Entries per page: the most the API gives.
 pub const PAGE_SIZE: u16 = 1000;
+
+/// How far back behind the cursor each poll that follows a caught-up one re-reads, by the time in the
+/// ids: an entry the API makes visible after the cursor passed its id (written late, or committed out
+/// of order) is still delivered if it shows within this window. Re-read entries are recognized by id and
+/// not delivered again.
+pub const OVERLAP_MILLIS: i64 = 5_000;
 
 /// The type of the tool's own requests in the stream.
 pub const FETCH_TYPE: &str = "api:audit_log_fetch";
@@ -95,6 +103,17 @@ pub struct Stream {
     /// The rejected entries without a readable id in the last answer: the API serves them again when
     /// the cursor could not move past them.
     unplaced: Vec<Rejected>,
+    /// Trailing window re-read on polls after catching up, in milliseconds of id time (0: none).
+    overlap_millis: i64,
+    /// The last page was short: the next poll re-reads the trailing window.
+    caught_up: bool,
+    /// The first position paged from in this session: nothing at or below it is re-read (it was
+    /// delivered by an earlier run, or is before where following started).
+    base: Option<Uuid>,
+    /// Ids delivered (or passed over) within the trailing window, so re-read entries are not repeated.
+    seen: BTreeSet<Uuid>,
+    /// Inside a re-read of the window that took more than one page: where its next page starts.
+    rereading: Option<Uuid>,
 }
 
 impl Stream {
@@ -110,7 +129,35 @@ impl Stream {
             filter,
             show_self,
             unplaced: Vec::new(),
+            overlap_millis: OVERLAP_MILLIS,
+            caught_up: false,
+            base: None,
+            seen: BTreeSet::new(),
+            rereading: None,
         }
+    }
+
+    /// Another trailing window (0 turns re-reading off).
+    pub fn with_overlap_millis(mut self, millis: i64) -> Stream {
+        self.overlap_millis = millis.max(0);
+        self
+    }
+
+    /// Where a page request starts: the cursor, or, on a poll after catching up, the start of the
+    /// trailing window (never at or below where this session began).
+    fn page_from(&self, cursor: Uuid) -> Uuid {
+        if let Some(at) = self.rereading {
+            return at.min(cursor);
+        }
+        if !self.caught_up || self.overlap_millis == 0 {
+            return cursor;
+        }
+        let Some(millis) = crate::entry::id_time_millis(&cursor) else {
+            return cursor;
+        };
+        let floor = floor_id((millis - self.overlap_millis).max(0) * 1_000_000);
+        let base = self.base.unwrap_or(cursor);
+        floor.max(base).min(cursor)
     }
 
     /// A smaller page size (tests).
@@ -125,9 +172,9 @@ impl Stream {
     }
 
     pub fn next_request(&self) -> Request {
-        if let Some(from) = self.cursor {
+        if let Some(cursor) = self.cursor {
             return Request::Page {
-                from,
+                from: self.page_from(cursor),
                 take: self.take,
             };
         }
@@ -148,7 +195,10 @@ impl Stream {
     /// request must be made again.
     pub fn accept(&mut self, batch: Batch) -> Result<Delivery, Unusable> {
         match self.next_request() {
-            Request::Page { take, .. } => self.accept_page(batch, take),
+            Request::Page { take, from } => {
+                self.base.get_or_insert(from);
+                self.accept_page(batch, take, from)
+            }
             _ => self.accept_seed(batch),
         }
     }
@@ -171,12 +221,12 @@ impl Stream {
                 "the starting entry has no readable id; cannot tell where to follow from".into(),
             ));
         }
-        let mut delivery = self.deliver(batch);
+        let mut delivery = self.deliver(batch, None);
         delivery.more = true;
         Ok(delivery)
     }
 
-    fn accept_page(&mut self, batch: Batch, take: u16) -> Result<Delivery, Unusable> {
+    fn accept_page(&mut self, batch: Batch, take: u16, from: Uuid) -> Result<Delivery, Unusable> {
         let full = batch.len() >= usize::from(take);
         if full && batch.last_id().is_none() {
             // Nothing on a full page can move the cursor: the same page would come back for ever, and
@@ -189,14 +239,27 @@ impl Stream {
                 crate::sanitize::clean_truncated(first, 120)
             )));
         }
-        let mut delivery = self.deliver(batch);
+        let cursor = self.cursor;
+        let page_last = batch.last_id();
+        let mut delivery = self.deliver(batch, Some(from));
         delivery.more = full;
+        // A full page of a window re-read goes on within the window, up to the cursor it started from.
+        self.rereading = match (full, page_last, cursor) {
+            (true, Some(last), Some(cursor)) if from < cursor && last < cursor => Some(last),
+            _ => None,
+        };
+        // A short page is the end for now.
+        self.caught_up = !full;
         Ok(delivery)
     }
 
-    fn deliver(&mut self, batch: Batch) -> Delivery {
+    fn deliver(&mut self, batch: Batch, from: Option<Uuid>) -> Delivery {
         let cursor = self.cursor;
-        let after = |id: &Uuid| cursor.is_none_or(|c| *id > c);
+        let seen = &self.seen;
+        // New: past the cursor, or inside the re-read window and not delivered before.
+        let after = |id: &Uuid| {
+            cursor.is_none_or(|c| *id > c) || from.is_some_and(|f| *id > f && !seen.contains(id))
+        };
         let Batch {
             mut entries,
             mut rejected,
@@ -206,8 +269,10 @@ impl Stream {
         entries.dedup_by_key(|e| e.id);
         let unplaced = rejected.iter().filter(|r| r.id.is_none()).cloned();
         let mut reported = std::mem::replace(&mut self.unplaced, unplaced.collect());
+        let mut placed = BTreeSet::new();
         rejected.retain(|r| match r.id {
-            Some(id) => after(&id),
+            // A page may hold the same rejected entry twice: it is reported once.
+            Some(id) => after(&id) && placed.insert(id),
             None => match reported.iter().position(|seen| seen == r) {
                 Some(i) => {
                     reported.swap_remove(i);
@@ -226,8 +291,18 @@ impl Stream {
             entries.retain(|e| !self.filter.is_own(e));
         }
         let self_hidden = (before - entries.len()) as u64;
-        if let Some(last) = last {
-            self.cursor = Some(last);
+        if self.overlap_millis > 0 {
+            let placed = rejected.iter().filter_map(|r| r.id);
+            self.seen.extend(placed);
+            self.seen.extend(entries.iter().map(|e| e.id));
+        }
+        let passed = last.into_iter().chain(cursor).max();
+        if let Some(cursor) = passed {
+            self.cursor = Some(cursor);
+            if let Some(millis) = crate::entry::id_time_millis(&cursor) {
+                let floor = floor_id((millis - self.overlap_millis).max(0) * 1_000_000);
+                self.seen = self.seen.split_off(&floor);
+            }
         }
         Delivery {
             entries,
@@ -593,5 +668,88 @@ mod tests {
         for (name, entry, filter, expected) in cases {
             assert_eq!(filter.is_own(&entry), expected, "{name}");
         }
+    }
+
+    /// An id `millis` milliseconds after that of `id(0)`, ordered by `n` within it.
+    fn at(millis: u64, n: u64) -> Uuid {
+        Uuid::from_u128(id(0).as_u128() + (u128::from(millis) << 80) + u128::from(n))
+    }
+
+    fn entry_at(millis: u64, n: u64) -> Entry {
+        Entry::parse(&format!(
+            r#"{{"id":"{}","timestamp":"2025-02-11T16:08:44","type":"auth:login","user":"a"}}"#,
+            at(millis, n)
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_entry_that_shows_up_late_behind_the_cursor_is_delivered_once() {
+        let mut stream = Stream::new(Start::After(at(0, 0)), filter(), false).with_page_size(10);
+        let d = stream
+            .accept(batch(vec![entry_at(1000, 1), entry_at(3000, 3)], vec![]))
+            .unwrap();
+        assert_eq!(ids(&d.entries), vec![at(1000, 1), at(3000, 3)]);
+        // Caught up: the next poll re-reads the trailing window, not before where the session began.
+        let Request::Page { from, .. } = stream.next_request() else {
+            panic!("a page")
+        };
+        assert_eq!(from, at(0, 0));
+        // The entry at 2000 ms became visible only now, after the cursor passed 3000 ms.
+        let d = stream
+            .accept(batch(
+                vec![entry_at(1000, 1), entry_at(2000, 2), entry_at(3000, 3)],
+                vec![],
+            ))
+            .unwrap();
+        assert_eq!(ids(&d.entries), vec![at(2000, 2)], "only the late one");
+        assert_eq!(stream.cursor(), Some(at(3000, 3)));
+        let d = stream
+            .accept(batch(
+                vec![entry_at(1000, 1), entry_at(2000, 2), entry_at(3000, 3)],
+                vec![],
+            ))
+            .unwrap();
+        assert!(d.entries.is_empty(), "{:?}", d.entries);
+        assert_eq!(d.position, None);
+    }
+
+    #[test]
+    fn the_window_trails_the_cursor_and_a_full_page_pages_on_from_the_cursor() {
+        let start = at(0, 0);
+        let mut stream = Stream::new(Start::After(start), filter(), false).with_page_size(2);
+        stream
+            .accept(batch(vec![entry_at(20_000, 1)], vec![]))
+            .unwrap();
+        let Request::Page { from, .. } = stream.next_request() else {
+            panic!("a page")
+        };
+        assert_eq!(
+            from,
+            floor_id(crate::entry::id_time_millis(&at(15_000, 0)).unwrap() * 1_000_000)
+        );
+        // A full page of the window holds nothing new: the next request goes on from the cursor.
+        let d = stream
+            .accept(batch(
+                vec![entry_at(20_000, 1), entry_at(20_000, 1)],
+                vec![],
+            ))
+            .unwrap();
+        assert!(d.more && d.entries.is_empty());
+        assert_eq!(
+            stream.next_request(),
+            Request::Page {
+                from: at(20_000, 1),
+                take: 2
+            }
+        );
+        let off = Stream::new(Start::After(start), filter(), false).with_overlap_millis(0);
+        assert_eq!(
+            off.next_request(),
+            Request::Page {
+                from: start,
+                take: PAGE_SIZE
+            }
+        );
     }
 }
