@@ -11,6 +11,9 @@ use uuid::Uuid;
 use crate::entry::Entry;
 use crate::timestamp::UnixNanos;
 
+mod snapshot;
+pub use snapshot::{ExportFormat, ExportJob};
+
 /// The columns of one entry, borrowed from wherever the entry lives (a parsed [`Entry`] or the store).
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {

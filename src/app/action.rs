@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::app::editor::Edit;
 use crate::app::keymap::Command;
+pub use crate::export::ExportFormat;
 use crate::poller::{PollControl, PollEvent};
 use crate::timestamp::UnixNanos;
 
@@ -38,19 +39,25 @@ pub struct Notice {
     pub is_error: bool,
 }
 
-/// Export formats for the current view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Jsonl,
-    Csv,
+/// What an update asks of the loop: the effects to perform, and whether the screen changed (the loop
+/// draws only then, so a mouse move or an idle tick costs no frame).
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    pub redraw: bool,
 }
 
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Jsonl => "jsonl",
-            ExportFormat::Csv => "csv",
-        }
+impl Outcome {
+    /// Nothing to do, nothing to draw.
+    pub fn none() -> Outcome {
+        Outcome::default()
+    }
+
+    /// Merges a later outcome into this one.
+    pub fn and(mut self, later: Outcome) -> Outcome {
+        self.effects.extend(later.effects);
+        self.redraw |= later.redraw;
+        self
     }
 }
 

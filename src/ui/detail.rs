@@ -32,7 +32,7 @@ impl Widget for Detail<'_> {
             );
         let inner = block.inner(area);
         block.render(area, buf);
-        let lines: Vec<_> = self.doc.wrapped(inner.width).iter().map(styled).collect();
+        let lines: Vec<_> = self.doc.lines(inner.width).iter().map(styled).collect();
         let max_scroll = lines.len().saturating_sub(inner.height.into());
         let scroll = self.scroll.min(max_scroll);
         for (i, (line, field)) in lines
@@ -63,7 +63,7 @@ impl Widget for Detail<'_> {
 }
 
 /// A wrapped line as drawn: the label right-aligned, values plain, derived information dim.
-fn styled(line: &WrappedLine<'_>) -> (Line<'static>, Option<usize>) {
+fn styled(line: &WrappedLine) -> (Line<'static>, Option<usize>) {
     let style = match line.kind {
         LineKind::Value => ratatui::style::Style::new(),
         LineKind::Info => theme::dim(),
