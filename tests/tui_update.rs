@@ -808,3 +808,36 @@ fn a_view_too_large_for_the_clipboard_is_refused_before_it_is_built() {
         notice.text
     );
 }
+
+#[test]
+fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = with_incident();
+    state.export_dir = dir.path().join("exports/case-1");
+    state.json_export = auditui::formats::Format::Ocsf;
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, "e");
+    let Some(Effect::Export { format, path }) = effects.into_iter().next() else {
+        panic!("an export effect");
+    };
+    assert_eq!(format, ExportFormat::Ocsf);
+    assert!(path.to_string_lossy().ends_with(".ocsf.jsonl"), "{path:?}");
+    let (count, written) = state.export_job(format, path.clone()).write().unwrap();
+    assert_eq!(count, 3);
+    let text = std::fs::read_to_string(&written).unwrap();
+    for line in text.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["class_uid"], 3002);
+        assert_eq!(event["status_id"], 2, "a failed logon");
+        let raw = auditui::entry::Entry::parse(event["raw_data"].as_str().unwrap()).unwrap();
+        assert_eq!(raw.kind, "auth:failed", "the entry rides along whole");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&written), 0o600);
+        assert_eq!(mode(&state.export_dir), 0o700);
+    }
+}

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use crate::app::editor::Edit;
 use crate::app::keymap::Command;
-pub use crate::export::ExportFormat;
 use crate::poller::{PollControl, PollEvent};
 use crate::timestamp::UnixNanos;
 
@@ -60,6 +59,9 @@ impl Outcome {
         self
     }
 }
+
+/// Export formats for the current view: those of `tail` and `query`.
+pub use crate::formats::Format as ExportFormat;
 
 /// Work for the loop to do on `update`'s behalf.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,29 +1,13 @@
 //! The TUI's export of a view to a file: a snapshot taken on the app loop (cheap), written on another
-//! thread (slow), never over an existing file.
+//! thread (slow), in any of the formats, never over an existing file, owner-only.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{write_csv_header, write_csv_row};
+use crate::formats::{self, Format as ExportFormat};
 use crate::store::Store;
-
-/// Export formats for the current view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Jsonl,
-    Csv,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Jsonl => "jsonl",
-            ExportFormat::Csv => "csv",
-        }
-    }
-}
 
 /// A view as it was when the export was asked for: the store (shared, not copied) and the positions of
 /// the entries shown. Entries arriving later are not in it.
@@ -56,20 +40,15 @@ impl ExportJob {
     /// Writes every entry of the snapshot to a new file (never over an existing one); returns the count
     /// and the path actually written. Blocking: run it off the app loop.
     pub fn write(self) -> io::Result<(usize, PathBuf)> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::owner_only::create_dir_all(dir)?;
+        }
         let (file, path) = create_new(&self.path)?;
         let mut out = BufWriter::new(file);
-        if self.format == ExportFormat::Csv {
-            write_csv_header(&mut out)?;
-        }
+        formats::write_header(&mut out, self.format)?;
         for &index in &self.indices {
             let entry = self.store.get(index);
-            match self.format {
-                ExportFormat::Jsonl => {
-                    out.write_all(entry.json_line().as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                ExportFormat::Csv => write_csv_row(&mut out, &entry.row())?,
-            }
+            formats::write_entry(&mut out, self.format, &entry.row(), &entry.json_line())?;
         }
         out.flush()?;
         Ok((self.indices.len(), path))
@@ -91,11 +70,7 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
     let mut candidate = path.to_owned();
     let mut n = 1;
     loop {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
+        match crate::owner_only::create_new(&candidate) {
             Ok(file) => return Ok((file, candidate)),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
                 n += 1;

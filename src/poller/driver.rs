@@ -151,6 +151,11 @@ impl<S: AuditSource> Driver<S> {
                         retry_after,
                         rate_limited,
                     } => {
+                        // The log keeps every fault, not only the last the status shows.
+                        tracing::warn!(
+                            "request failed, will retry: {}",
+                            self.status.last_error.as_deref().unwrap_or_default()
+                        );
                         self.schedule.on_retryable(end, retry_after);
                         self.status.retries += 1;
                         self.status.rate_limited += u64::from(rate_limited);
