@@ -841,3 +841,15 @@ fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_f
         assert_eq!(mode(&state.export_dir), 0o700);
     }
 }
+
+#[test]
+fn the_pause_notice_names_the_key_the_keymap_binds() {
+    let mut state = with_incident();
+    state
+        .keymap
+        .merge_text("[list]\ntoggle_polling = [\"P\"]\n", "test")
+        .unwrap();
+    press(&mut state, "P");
+    let notice = state.notice.clone().unwrap();
+    assert_eq!(notice.text, "polling paused: nothing is lost, P resumes");
+}

@@ -144,14 +144,15 @@ impl State {
             Command::TogglePolling => {
                 self.polling_paused = !self.polling_paused;
                 let (control, text) = if self.polling_paused {
+                    let key = self.keymap.hint(Context::List, Command::TogglePolling);
                     (
                         PollControl::Pause,
-                        "polling paused: nothing is lost, p resumes",
+                        format!("polling paused: nothing is lost, {key} resumes"),
                     )
                 } else {
-                    (PollControl::Resume, "polling resumed")
+                    (PollControl::Resume, "polling resumed".to_owned())
                 };
-                self.notify(text.to_owned(), false);
+                self.notify(text, false);
                 return vec![Effect::Control(control)];
             }
             _ => {}

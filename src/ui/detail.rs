@@ -14,6 +14,8 @@ pub struct Detail<'a> {
     /// The first line shown.
     pub scroll: usize,
     pub selected_field: Option<usize>,
+    /// The keys line at the bottom, drawn from the keymap (see `ui::screen`).
+    pub keys: &'a str,
 }
 
 impl Widget for Detail<'_> {
@@ -23,13 +25,7 @@ impl Widget for Detail<'_> {
         }
         let block = Block::bordered()
             .title(Line::styled(" Entry ", theme::title()))
-            .title_bottom(
-                Line::styled(
-                    " tab field · c copy field · y copy entry · esc back ",
-                    theme::dim(),
-                )
-                .right_aligned(),
-            );
+            .title_bottom(Line::styled(format!(" {} ", self.keys), theme::dim()).right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);
         let lines: Vec<_> = self.doc.lines(inner.width).iter().map(styled).collect();
