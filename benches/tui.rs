@@ -130,10 +130,9 @@ fn type_and_retype(bencher: divan::Bencher, text: &str) {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn export_a_million_snapshot_on_the_loop(bencher: divan::Bencher) {
     use auditui::app::action::ExportFormat;
-    use auditui::app::run::export_job;
     let state = STATE.lock().unwrap();
     bencher.bench_local(|| {
-        let job = export_job(&state, ExportFormat::Jsonl, "unused.jsonl".into());
+        let job = state.export_job(ExportFormat::Jsonl, "unused.jsonl".into());
         assert_eq!(job.count(), ENTRIES as usize);
         job
     });
@@ -143,14 +142,13 @@ fn export_a_million_snapshot_on_the_loop(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn batch_arriving_during_an_export_of_a_million(bencher: divan::Bencher) {
     use auditui::app::action::ExportFormat;
-    use auditui::app::run::export_job;
     let state = STATE.lock().unwrap();
     bencher
         .with_inputs(|| {
             let mut copy = State::new(Keymap::defaults(), "bench", NOW);
             copy.store = state.store.clone();
             copy.view = state.view.clone();
-            let job = export_job(&copy, ExportFormat::Jsonl, "unused.jsonl".into());
+            let job = copy.export_job(ExportFormat::Jsonl, "unused.jsonl".into());
             (copy, job)
         })
         .bench_local_values(|(mut copy, job)| {
@@ -163,14 +161,16 @@ fn batch_arriving_during_an_export_of_a_million(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn export_a_million_as_json_lines(bencher: divan::Bencher) {
     use auditui::app::action::ExportFormat;
-    use auditui::app::run::export_view;
     let state = STATE.lock().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut n = 0;
     bencher.bench_local(|| {
         n += 1;
         let path = dir.path().join(format!("export-{n}.jsonl"));
-        let (count, written) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+        let (count, written) = state
+            .export_job(ExportFormat::Jsonl, path.clone())
+            .write()
+            .unwrap();
         assert_eq!(count, ENTRIES as usize);
         std::fs::remove_file(written).unwrap();
     });

@@ -38,6 +38,19 @@ pub fn encoded_len(len: usize) -> usize {
     len.div_ceil(3) * 4
 }
 
+/// Where the app loop's copies go: the user's clipboard, or a test's stand-in.
+pub trait Copier {
+    /// Puts `text` on the clipboard.
+    fn copy(&mut self, text: &str) -> Result<CopyMethod, CopyError>;
+
+    /// The most bytes a copy can carry, when the way it travels caps it (OSC 52); `None` when only
+    /// memory does. Asked before a copy is built, so a large view is refused before it costs anything.
+    fn max_bytes(&self) -> Option<usize>;
+}
+
+/// The raw bytes whose base64 fits in an OSC 52 sequence.
+pub const OSC52_MAX_BYTES: usize = OSC52_MAX_ENCODED_BYTES / 4 * 3;
+
 /// Where copies go. The native clipboard, when used, is kept open for the life of the program: on X11 the
 /// copied text is served by its owner and vanishes when it is dropped.
 pub struct Clipboard {
@@ -60,21 +73,23 @@ impl Clipboard {
         };
         Clipboard { native }
     }
+}
 
-    /// A clipboard that only ever uses OSC 52.
-    pub fn osc52_only() -> Clipboard {
-        Clipboard { native: None }
-    }
-
-    /// Copies `text`, writing any escape sequence to `terminal`.
-    pub fn copy(&mut self, text: &str, terminal: &mut impl Write) -> Result<CopyMethod, CopyError> {
+impl Copier for Clipboard {
+    /// The native clipboard when there is one, else OSC 52 written to the terminal (stdout, which the
+    /// TUI draws on; the sequence goes out whole between two frames).
+    fn copy(&mut self, text: &str) -> Result<CopyMethod, CopyError> {
         if let Some(native) = self.native.as_mut() {
             match native.set_text(text) {
                 Ok(()) => return Ok(CopyMethod::Native),
                 Err(err) => tracing::warn!("native clipboard failed, trying OSC 52: {err}"),
             }
         }
-        copy_osc52(text, terminal)
+        copy_osc52(text, &mut std::io::stdout())
+    }
+
+    fn max_bytes(&self) -> Option<usize> {
+        self.native.is_none().then_some(OSC52_MAX_BYTES)
     }
 }
 
@@ -114,7 +129,7 @@ mod tests {
     #[test]
     fn osc52_refuses_what_the_terminal_would_drop() {
         let mut out = Vec::new();
-        let raw_limit = OSC52_MAX_ENCODED_BYTES / 4 * 3;
+        let raw_limit = OSC52_MAX_BYTES;
         assert!(copy_osc52(&"x".repeat(raw_limit), &mut out).is_ok());
         out.clear();
         let err = copy_osc52(&"x".repeat(raw_limit + 1), &mut out).unwrap_err();

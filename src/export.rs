@@ -11,6 +11,9 @@ use crate::entry::Entry;
 pub use crate::entry::Row;
 use crate::timestamp::UnixNanos;
 
+mod snapshot;
+pub use snapshot::ExportJob;
+
 pub const CSV_HEADER: &str = "id,timestamp,type,user,ip,user_agent,data";
 
 pub fn write_csv_header(out: &mut impl Write) -> io::Result<()> {

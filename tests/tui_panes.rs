@@ -466,6 +466,7 @@ fn detail_view_at_80_columns() {
             doc: &doc,
             scroll: 0,
             selected_field: Some(3),
+            keys: "tab field · c copy field · y copy entry · esc back",
         },
     );
     insta::assert_snapshot!(terminal.backend());
@@ -492,6 +493,7 @@ fn detail_view_scrolls_and_escapes_hostile_values() {
             doc: &doc,
             scroll: 12,
             selected_field: None,
+            keys: "tab field · c copy field · y copy entry · esc back",
         },
     );
     insta::assert_snapshot!(terminal.backend());

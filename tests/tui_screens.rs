@@ -221,3 +221,24 @@ fn on_the_full_screen_failures_are_red_and_the_selection_highlighted() {
     let selected = 3 + 11;
     assert_eq!(buffer[(20, selected)].bg, ratatui::style::Color::DarkGray);
 }
+
+#[test]
+fn the_detail_view_names_the_keys_of_a_rebound_keymap() {
+    let mut state = live(100, 30);
+    state
+        .keymap
+        .merge_text(
+            "[detail]\nnext_field = [\"ctrl-n\"]\ncopy_field = [\"C\"]\nclose = [\"x\"]\n",
+            "test",
+        )
+        .unwrap();
+    keys(&mut state, "\n");
+    let backend = TestBackend::new(100, 30);
+    let mut terminal = Terminal::new(backend).unwrap();
+    terminal.draw(|frame| render(&state, frame)).unwrap();
+    let text = format!("{:?}", terminal.backend());
+    assert!(
+        text.contains("ctrl-n field · C copy field · y copy entry · x back"),
+        "{text}"
+    );
+}

@@ -39,13 +39,13 @@ fn key(code: KeyCode) -> KeyEvent {
 fn press(state: &mut State, keys: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     for c in keys.chars() {
-        effects.extend(state.handle_key(key(KeyCode::Char(c))));
+        effects.extend(state.handle_key(key(KeyCode::Char(c))).effects);
     }
     effects
 }
 
 fn press_code(state: &mut State, code: KeyCode) -> Vec<Effect> {
-    state.handle_key(key(code))
+    state.handle_key(key(code)).effects
 }
 
 fn selected_user(state: &State) -> String {
@@ -185,7 +185,9 @@ fn keys_in_the_filter_bar_are_text_not_commands() {
     let effects = press(&mut state, "qyYe");
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(state.filter.editor.text(), "qyYe");
-    let quit = state.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let quit = state
+        .handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+        .effects;
     assert_eq!(quit, vec![Effect::Quit]);
 }
 
@@ -406,7 +408,7 @@ fn quit_keys_quit_from_every_view() {
     assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
     press(&mut state, "?");
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(state.handle_key(ctrl_c), vec![Effect::Quit]);
+    assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
 }
 
 #[test]
@@ -602,14 +604,16 @@ fn polling_pauses_and_resumes_through_the_poller_control() {
 
 #[test]
 fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
-    use auditui::app::run::export_view;
     let dir = tempfile::tempdir().unwrap();
     let mut state = with_incident();
     press(&mut state, "/type:auth:failed");
     press_code(&mut state, KeyCode::Enter);
 
     let path = dir.path().join("out.jsonl");
-    let (count, written) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+    let (count, written) = state
+        .export_job(ExportFormat::Jsonl, path.clone())
+        .write()
+        .unwrap();
     assert_eq!((count, written.as_path()), (3, path.as_path()));
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 3);
@@ -618,7 +622,10 @@ fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
         assert_eq!(entry.kind, "auth:failed");
     }
 
-    let (_, second) = export_view(&state, ExportFormat::Jsonl, &path).unwrap();
+    let (_, second) = state
+        .export_job(ExportFormat::Jsonl, path.clone())
+        .write()
+        .unwrap();
     assert_eq!(second, dir.path().join("out-2.jsonl"));
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -627,7 +634,10 @@ fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
     );
 
     let csv = dir.path().join("out.csv");
-    export_view(&state, ExportFormat::Csv, &csv).unwrap();
+    state
+        .export_job(ExportFormat::Csv, csv.clone())
+        .write()
+        .unwrap();
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(auditui::export::CSV_HEADER));
@@ -636,7 +646,6 @@ fn exporting_writes_the_view_to_a_new_file_never_over_an_old_one() {
 
 #[test]
 fn an_export_writes_the_view_as_it_was_asked_for_even_when_entries_arrive_meanwhile() {
-    use auditui::app::run::export_job;
     let dir = tempfile::tempdir().unwrap();
     let mut state = with_incident();
     press(&mut state, "/type:auth:failed");
@@ -646,7 +655,7 @@ fn an_export_writes_the_view_as_it_was_asked_for_even_when_entries_arrive_meanwh
         .collect();
     assert_eq!(asked.len(), 3);
 
-    let job = export_job(&state, ExportFormat::Jsonl, dir.path().join("out.jsonl"));
+    let job = state.export_job(ExportFormat::Jsonl, dir.path().join("out.jsonl"));
     assert_eq!(job.count(), 3);
     // Older than everything held: the store reorders, so positions taken before would now be wrong.
     let late = tui_support::entry(
@@ -690,8 +699,118 @@ fn a_vanished_poller_is_reported_in_the_status_bar_not_as_a_setup_fault() {
 }
 
 #[test]
+fn update_says_whether_the_screen_changed() {
+    let mut state = with_incident();
+    let second = 1_000_000_000;
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        last_ok: Some(NOW),
+        ..PollStatus::default()
+    })));
+    state.update(Action::Tick(NOW));
+    let id = state.store.get(0).id();
+    let cases: Vec<(&str, Action, bool)> = vec![
+        (
+            "a bound key",
+            Action::Command(auditui::app::keymap::Command::Up),
+            true,
+        ),
+        (
+            "a resume position",
+            Action::Poll(PollEvent::Position(id)),
+            false,
+        ),
+        (
+            "a status",
+            Action::Poll(PollEvent::Status(PollStatus {
+                last_ok: Some(NOW),
+                ..PollStatus::default()
+            })),
+            true,
+        ),
+        (
+            "a tick within the same second of age",
+            Action::Tick(NOW + second / 2),
+            false,
+        ),
+        (
+            "a tick that ages the last poll",
+            Action::Tick(NOW + 2 * second),
+            true,
+        ),
+        (
+            "typing while the bar is closed",
+            Action::Edit(auditui::app::editor::Edit::Insert('x')),
+            false,
+        ),
+        (
+            "a resize",
+            Action::Resize {
+                width: 100,
+                height: 30,
+            },
+            true,
+        ),
+        (
+            "a click below the rows",
+            Action::Click { column: 0, row: 29 },
+            false,
+        ),
+        (
+            "a click on a row",
+            Action::Click { column: 0, row: 3 },
+            true,
+        ),
+        ("a wheel that moves the selection", Action::Scroll(3), true),
+    ];
+    for (what, action, redraw) in cases {
+        assert_eq!(state.update(action).redraw, redraw, "{what}");
+    }
+    // At the top, scrolling further up moves nothing.
+    press(&mut state, "g");
+    assert!(
+        !state.update(Action::Scroll(-3)).redraw,
+        "a wheel at the top"
+    );
+    let unbound = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE);
+    assert_eq!(
+        state.handle_key(unbound),
+        auditui::app::action::Outcome::none()
+    );
+}
+
+#[test]
+fn a_view_too_large_for_the_clipboard_is_refused_before_it_is_built() {
+    let mut state = with_incident();
+    let whole: usize = (0..state.store.len())
+        .map(|i| state.store.get(i as u32).json_line().len() + 1)
+        .sum();
+    state.copy_limit = Some(whole);
+    let copied = press(&mut state, "Y");
+    let [Effect::Copy { text, .. }] = copied.as_slice() else {
+        panic!("a view that fits is copied");
+    };
+    assert_eq!(text.len(), whole);
+    state.copy_limit = Some(whole - 1);
+    assert!(
+        press(&mut state, "Y").is_empty(),
+        "one byte over is refused"
+    );
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.is_error, "{notice:?}");
+    assert!(
+        notice.text.contains("more than the clipboard takes"),
+        "{}",
+        notice.text
+    );
+    assert!(
+        notice.text.contains("export them with e"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
 fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_folder() {
-    use auditui::app::run::export_view;
     let dir = tempfile::tempdir().unwrap();
     let mut state = with_incident();
     state.export_dir = dir.path().join("exports/case-1");
@@ -704,7 +823,7 @@ fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_f
     };
     assert_eq!(format, ExportFormat::Ocsf);
     assert!(path.to_string_lossy().ends_with(".ocsf.jsonl"), "{path:?}");
-    let (count, written) = export_view(&state, format, &path).unwrap();
+    let (count, written) = state.export_job(format, path.clone()).write().unwrap();
     assert_eq!(count, 3);
     let text = std::fs::read_to_string(&written).unwrap();
     for line in text.lines() {
@@ -721,4 +840,16 @@ fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_f
         assert_eq!(mode(&written), 0o600);
         assert_eq!(mode(&state.export_dir), 0o700);
     }
+}
+
+#[test]
+fn the_pause_notice_names_the_key_the_keymap_binds() {
+    let mut state = with_incident();
+    state
+        .keymap
+        .merge_text("[list]\ntoggle_polling = [\"P\"]\n", "test")
+        .unwrap();
+    press(&mut state, "P");
+    let notice = state.notice.clone().unwrap();
+    assert_eq!(notice.text, "polling paused: nothing is lost, P resumes");
 }

@@ -38,6 +38,28 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+/// What an update asks of the loop: the effects to perform, and whether the screen changed (the loop
+/// draws only then, so a mouse move or an idle tick costs no frame).
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    pub redraw: bool,
+}
+
+impl Outcome {
+    /// Nothing to do, nothing to draw.
+    pub fn none() -> Outcome {
+        Outcome::default()
+    }
+
+    /// Merges a later outcome into this one.
+    pub fn and(mut self, later: Outcome) -> Outcome {
+        self.effects.extend(later.effects);
+        self.redraw |= later.redraw;
+        self
+    }
+}
+
 /// Export formats for the current view: those of `tail` and `query`.
 pub use crate::formats::Format as ExportFormat;
 

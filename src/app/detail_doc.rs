@@ -34,9 +34,9 @@ struct DocLine {
 
 /// One screen line of the wrapped document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WrappedLine<'a> {
+pub struct WrappedLine {
     /// The label, on the first screen line of a logical line only.
-    pub label: &'a str,
+    pub label: String,
     pub text: String,
     /// The field the line belongs to, if any.
     pub field: Option<usize>,
@@ -47,6 +47,9 @@ pub struct WrappedLine<'a> {
 pub struct DetailDoc {
     pub fields: Vec<Field>,
     lines: Vec<DocLine>,
+    /// The document wrapped to the width it is shown at, kept so drawing and scrolling do not re-wrap
+    /// it on every frame.
+    wrapped: Option<(u16, Vec<WrappedLine>)>,
 }
 
 /// Columns of the label before each line; the text starts one column after it.
@@ -59,6 +62,7 @@ impl DetailDoc {
         let mut doc = DetailDoc {
             fields: Vec::new(),
             lines: Vec::new(),
+            wrapped: None,
         };
         let id = row.id.to_string();
         doc.field("id", &id, &id);
@@ -178,14 +182,33 @@ impl DetailDoc {
         });
     }
 
+    /// Wraps the document to the width it is shown at, once (again after a resize).
+    pub fn wrap_to(&mut self, width: u16) {
+        if self.wrapped.as_ref().is_none_or(|(w, _)| *w != width) {
+            self.wrapped = Some((width, self.wrapped(width)));
+        }
+    }
+
+    /// The document at `width`: the kept wrapping when it is for that width, a fresh one otherwise.
+    pub fn lines(&self, width: u16) -> std::borrow::Cow<'_, [WrappedLine]> {
+        match &self.wrapped {
+            Some((w, lines)) if *w == width => std::borrow::Cow::Borrowed(lines),
+            _ => std::borrow::Cow::Owned(self.wrapped(width)),
+        }
+    }
+
     /// The document wrapped to `width`: each screen line with the field it belongs to.
-    pub fn wrapped(&self, width: u16) -> Vec<WrappedLine<'_>> {
+    fn wrapped(&self, width: u16) -> Vec<WrappedLine> {
         let room = usize::from(width).saturating_sub(LABEL_WIDTH + 1).max(8);
         let mut out = Vec::new();
         for line in &self.lines {
             for (i, chunk) in wrap(&line.text, room).into_iter().enumerate() {
                 out.push(WrappedLine {
-                    label: if i == 0 { line.label.as_str() } else { "" },
+                    label: if i == 0 {
+                        line.label.clone()
+                    } else {
+                        String::new()
+                    },
                     text: chunk,
                     field: line.field,
                     kind: line.kind,
@@ -197,12 +220,12 @@ impl DetailDoc {
 
     /// How many screen lines the document takes at this width.
     pub fn height(&self, width: u16) -> usize {
-        self.wrapped(width).len()
+        self.lines(width).len()
     }
 
     /// The first screen line of a field.
     pub fn field_line(&self, width: u16, field: usize) -> Option<usize> {
-        self.wrapped(width)
+        self.lines(width)
             .iter()
             .position(|l| l.field == Some(field))
     }
@@ -283,6 +306,19 @@ mod tests {
             assert!(UnicodeWidthStr::width(text.as_str()) <= 30, "{text:?}");
         }
         assert!(doc.height(30) > doc.height(120), "narrow means more lines");
+    }
+
+    #[test]
+    fn the_kept_wrapping_is_the_wrapping_at_its_width() {
+        let entry = Entry::parse(ENTRY).unwrap();
+        let mut doc = DetailDoc::build(&entry.row(), FixedOffset::east_opt(3600).unwrap());
+        doc.wrap_to(30);
+        assert!(matches!(doc.lines(30), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(doc.lines(30).as_ref(), doc.wrapped(30).as_slice());
+        assert_eq!(doc.lines(120).as_ref(), doc.wrapped(120).as_slice());
+        doc.wrap_to(120);
+        assert!(matches!(doc.lines(120), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(doc.height(120), doc.wrapped(120).len());
     }
 
     #[test]

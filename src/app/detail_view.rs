@@ -13,17 +13,35 @@ impl State {
             return;
         };
         let entry = self.store.get(index);
+        let mut doc = DetailDoc::build(
+            &entry.row(),
+            self.local_offset
+                .unwrap_or_else(|| crate::clock::local_offset(entry.ts())),
+        );
+        doc.wrap_to(self.screen.detail_text().width);
         self.mode = Mode::Detail(DetailState {
             id: entry.id(),
-            doc: DetailDoc::build(
-                &entry.row(),
-                self.local_offset
-                    .unwrap_or_else(|| crate::clock::local_offset(entry.ts())),
-            ),
+            doc,
             scroll: 0,
             field: 0,
             show_field: false,
         });
+    }
+
+    /// The screen changed size: the detail document is wrapped to the new width.
+    pub(super) fn rewrap_detail(&mut self) {
+        let width = self.screen.detail_text().width;
+        let detail = match &mut self.mode {
+            Mode::Detail(detail) => Some(detail),
+            Mode::Help { under, .. } => match under.as_mut() {
+                Mode::Detail(detail) => Some(detail),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(detail) = detail {
+            detail.doc.wrap_to(width);
+        }
     }
 
     pub(super) fn scroll_detail(&mut self, rows: isize, show_field: bool) {

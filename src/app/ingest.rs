@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::app::quick;
 use crate::app::state::{Fatal, Mode, State};
+use crate::clock::ago;
 use crate::poller::{ConnState, PollEvent, StopReason};
 use crate::query::Query;
 
@@ -13,14 +14,15 @@ const RELATIVE_REFRESH_NANOS: i64 = 10 * 1_000_000_000;
 const NOTICE_NANOS: i64 = 10 * 1_000_000_000;
 
 impl State {
-    pub(super) fn poll(&mut self, event: PollEvent) {
+    /// Takes a poller message; returns whether the screen changed.
+    pub(super) fn poll(&mut self, event: PollEvent) -> bool {
         match event {
             PollEvent::Entries(entries) => {
                 let before = self.view.len();
                 let from = self.store.len() as u32;
                 let appended = Arc::make_mut(&mut self.store).append(entries);
                 if appended.added == 0 {
-                    return;
+                    return false;
                 }
                 if appended.reordered {
                     // Entries landed between old ones: positions moved, so the view is rebuilt.
@@ -56,7 +58,7 @@ impl State {
             }
             PollEvent::Status(status) => self.status = status,
             // The TUI keeps no resume file: a restart starts from `--since` again.
-            PollEvent::Position(_) => {}
+            PollEvent::Position(_) => return false,
             PollEvent::Stopped { reason } => {
                 self.status.state = ConnState::Failed;
                 match reason.as_ref().and_then(fatal) {
@@ -70,18 +72,25 @@ impl State {
                 }
             }
         }
+        true
     }
 
-    pub(super) fn tick(&mut self, now: crate::timestamp::UnixNanos) {
+    /// The clock moved; returns whether the screen changed (a notice faded, a relative filter slid, a
+    /// minute passed, or the age of the last poll reads differently).
+    pub(super) fn tick(&mut self, now: crate::timestamp::UnixNanos) -> bool {
         let minute = 60 * 1_000_000_000;
         let new_minute = now / minute != self.now / minute;
+        let age = |at| self.status.last_ok.map(|t| ago(at, t));
+        let aged = age(now) != age(self.now);
         self.now = now;
+        let mut changed = aged || new_minute;
         if self
             .notice
             .as_ref()
             .is_some_and(|_| now - self.notice_at >= NOTICE_NANOS)
         {
             self.notice = None;
+            changed = true;
         }
         if quick::is_relative(&self.filter.applied)
             && now - self.filter.resolved_at >= RELATIVE_REFRESH_NANOS
@@ -92,13 +101,14 @@ impl State {
                 if query != self.query {
                     self.query = query;
                     self.refilter();
-                    return;
+                    return true;
                 }
             }
         }
         if new_minute {
             self.refresh_activity();
         }
+        changed
     }
 }
 

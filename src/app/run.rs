@@ -1,63 +1,113 @@
 //! The app loop: the one owner of the state. It waits on the terminal, the poller and a slow tick, turns
 //! what arrives into actions, performs the effects `update` returns, and draws when something changed.
+//!
+//! [`run`] takes the real terminal, clipboard and signals; [`drive`] is the loop itself over any backend,
+//! event stream and clipboard, so tests run it headless.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::future::Future;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{Receiver, Sender};
 use tokio::task::JoinSet;
 
-use crate::app::action::{Action, Effect, ExportFormat, Notice};
+use crate::app::action::{Action, Effect, Notice, Outcome};
 use crate::app::state::State;
-use crate::clipboard::Clipboard;
-use crate::formats;
+use crate::clipboard::{Clipboard, Copier};
 use crate::poller::{ConnState, PollControl, PollEvent, StopReason};
-use crate::store::Store;
 use crate::terminal::TerminalGuard;
 use crate::ui::screen::render;
 
 /// Poller messages handled before a redraw, so a burst costs one frame, not one per batch.
-const DRAIN_BEFORE_DRAW: usize = 256;
+pub const DRAIN_BEFORE_DRAW: usize = 256;
 const MOUSE_WHEEL_ROWS: i32 = 3;
 
-/// Runs the TUI until the user quits or the process is told to stop. The terminal is restored on every
-/// way out (the guard drops; a panic hook covers panics).
-pub async fn run(
-    mut state: State,
-    mut events_from_poller: Receiver<PollEvent>,
-    control: Sender<PollControl>,
-) -> anyhow::Result<()> {
+/// The two ends of a running poller: its messages, and its control.
+pub type PollerLink = (Receiver<PollEvent>, Sender<PollControl>);
+
+/// Runs the TUI until the user quits or the process is told to stop. The terminal is taken first, so
+/// the screen says "connecting" (and `q` quits) while `poller` is still starting, however long that
+/// takes. The terminal is restored on every way out (the guard drops; a panic hook covers panics).
+pub async fn run(state: State, poller: impl Future<Output = PollerLink>) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut clipboard = Clipboard::open();
-    let mut terminal_events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let size = guard.terminal.size()?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = sighup.recv() => {}
+            _ = sigint.recv() => {}
+        }
+    };
+    drive(
+        state,
+        &mut guard.terminal,
+        EventStream::new(),
+        &mut clipboard,
+        poller,
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+/// How a run of the loop ended.
+pub struct Finished {
+    pub state: State,
+    /// Frames drawn, the first one included.
+    pub frames: usize,
+}
+
+/// The loop over any terminal: draws the state, then handles terminal events, poller messages (once
+/// `poller` has started), finished exports and ticks until a quit, the end of the event stream, or
+/// `shutdown`. Draws only when an update says the screen changed.
+pub async fn drive<B: Backend>(
+    mut state: State,
+    terminal: &mut Terminal<B>,
+    mut terminal_events: impl Stream<Item = io::Result<Event>> + Unpin,
+    clipboard: &mut impl Copier,
+    poller: impl Future<Output = PollerLink>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<Finished>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let size = terminal.size()?;
+    state.copy_limit = clipboard.max_bytes();
     state.update(Action::Resize {
         width: size.width,
         height: size.height,
     });
-    guard.terminal.draw(|frame| render(&state, frame))?;
+    terminal.draw(|frame| render(&state, frame))?;
+    let mut frames = 1;
+    let mut poller = std::pin::pin!(poller);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut link: Option<PollerLink> = None;
     let mut poller_open = true;
     let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
 
     loop {
-        let mut effects = tokio::select! {
+        let mut outcome = tokio::select! {
             event = terminal_events.next() => match event {
                 Some(Ok(event)) => terminal_event(&mut state, event),
                 Some(Err(err)) => return Err(err.into()),
                 None => break,
             },
-            event = events_from_poller.recv(), if poller_open => match event {
+            started = &mut poller, if link.is_none() => {
+                link = Some(started);
+                Outcome::none()
+            },
+            event = recv(&mut link), if link.is_some() && poller_open => match event {
                 Some(event) => {
                     log_rejected(&event);
                     state.update(Action::Poll(event))
@@ -70,7 +120,7 @@ pub async fn run(
                             reason: Some(StopReason::Vanished),
                         }))
                     } else {
-                        Vec::new()
+                        Outcome::none()
                     }
                 }
             },
@@ -82,63 +132,84 @@ pub async fn run(
                 })),
             },
             _ = tick.tick() => state.update(Action::Tick(crate::clock::now())),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            () = &mut shutdown => break,
         };
-        for _ in 0..DRAIN_BEFORE_DRAW {
-            match events_from_poller.try_recv() {
-                Ok(event) => {
-                    log_rejected(&event);
-                    effects.extend(state.update(Action::Poll(event)));
+        if let Some((events, _)) = link.as_mut() {
+            for _ in 0..DRAIN_BEFORE_DRAW {
+                match events.try_recv() {
+                    Ok(event) => {
+                        log_rejected(&event);
+                        outcome = outcome.and(state.update(Action::Poll(event)));
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
         }
         let mut quit = false;
-        for effect in effects {
+        let mut redraw = outcome.redraw;
+        for effect in outcome.effects {
             match effect {
                 Effect::Quit => quit = true,
                 Effect::Copy { text, what } => {
-                    let notice = match clipboard.copy(&text, guard.terminal.backend_mut()) {
-                        Ok(method) => Notice {
-                            text: format!(
-                                "copied {what} ({} bytes) via {}",
-                                text.len(),
-                                method.describe()
-                            ),
-                            is_error: false,
-                        },
-                        Err(err) => Notice {
-                            text: format!("not copied: {err}"),
-                            is_error: true,
-                        },
-                    };
+                    let notice = copy_notice(clipboard, &text, &what);
                     tracing::info!("{}", notice.text);
-                    state.update(Action::Report(notice));
+                    redraw |= state.update(Action::Report(notice)).redraw;
                 }
                 Effect::Export { format, path } => {
                     // Written on a blocking thread from a snapshot, so the screen keeps moving; the
                     // result comes back through `exports`.
-                    let job = export_job(&state, format, path.clone());
-                    state.update(Action::Report(Notice {
+                    let job = state.export_job(format, path.clone());
+                    let notice = Notice {
                         text: format!("exporting {} to {}…", entries(job.count()), path.display()),
                         is_error: false,
-                    }));
+                    };
+                    redraw |= state.update(Action::Report(notice)).redraw;
                     exports.spawn_blocking(move || (path, job.write()));
                 }
                 Effect::Control(message) => {
-                    let _ = control.try_send(message);
+                    if let Some((_, control)) = &link {
+                        let _ = control.try_send(message);
+                    }
                 }
             }
         }
         if quit {
             break;
         }
-        guard.terminal.draw(|frame| render(&state, frame))?;
+        if redraw {
+            terminal.draw(|frame| render(&state, frame))?;
+            frames += 1;
+        }
     }
-    let _ = control.try_send(PollControl::Stop);
-    Ok(())
+    if let Some((_, control)) = &link {
+        let _ = control.try_send(PollControl::Stop);
+    }
+    Ok(Finished { state, frames })
+}
+
+/// The next poller message; only polled while there is a poller.
+async fn recv(link: &mut Option<PollerLink>) -> Option<PollEvent> {
+    match link {
+        Some((events, _)) => events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn copy_notice(clipboard: &mut impl Copier, text: &str, what: &str) -> Notice {
+    match clipboard.copy(text) {
+        Ok(method) => Notice {
+            text: format!(
+                "copied {what} ({} bytes) via {}",
+                text.len(),
+                method.describe()
+            ),
+            is_error: false,
+        },
+        Err(err) => Notice {
+            text: format!("not copied: {err}"),
+            is_error: true,
+        },
+    }
 }
 
 /// "1 entry", "12 entries".
@@ -162,7 +233,7 @@ fn export_notice(path: &Path, result: io::Result<(usize, PathBuf)>) -> Notice {
     notice
 }
 
-fn terminal_event(state: &mut State, event: Event) -> Vec<Effect> {
+fn terminal_event(state: &mut State, event: Event) -> Outcome {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => state.handle_key(key),
         Event::Mouse(mouse) => match mouse.kind {
@@ -172,87 +243,10 @@ fn terminal_event(state: &mut State, event: Event) -> Vec<Effect> {
                 column: mouse.column,
                 row: mouse.row,
             }),
-            _ => Vec::new(),
+            _ => Outcome::none(),
         },
         Event::Resize(width, height) => state.update(Action::Resize { width, height }),
-        _ => Vec::new(),
-    }
-}
-
-/// The view as it was when the export was asked for: the store (shared, not copied) and the positions
-/// of the entries shown. Entries arriving later are not in it.
-pub struct ExportJob {
-    store: Arc<Store>,
-    indices: Vec<u32>,
-    format: ExportFormat,
-    path: PathBuf,
-}
-
-/// Takes the snapshot to export: cheap (one copy of the view's positions), so it can run on the loop.
-pub fn export_job(state: &State, format: ExportFormat, path: PathBuf) -> ExportJob {
-    ExportJob {
-        store: Arc::clone(&state.store),
-        indices: state.view.indices().to_vec(),
-        format,
-        path,
-    }
-}
-
-impl ExportJob {
-    pub fn count(&self) -> usize {
-        self.indices.len()
-    }
-
-    /// Writes every entry of the snapshot to a new file (never over an existing one); returns the count
-    /// and the path actually written. Blocking: run it off the app loop.
-    pub fn write(self) -> io::Result<(usize, PathBuf)> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::owner_only::create_dir_all(dir)?;
-        }
-        let (file, path) = create_new(&self.path)?;
-        let mut out = BufWriter::new(file);
-        formats::write_header(&mut out, self.format)?;
-        for &index in &self.indices {
-            let entry = self.store.get(index);
-            formats::write_entry(&mut out, self.format, &entry.row(), &entry.json_line())?;
-        }
-        out.flush()?;
-        Ok((self.indices.len(), path))
-    }
-}
-
-/// Writes every entry of the view to a new file, here and now (see [`ExportJob::write`]).
-pub fn export_view(
-    state: &State,
-    format: ExportFormat,
-    path: &Path,
-) -> io::Result<(usize, PathBuf)> {
-    export_job(state, format, path.to_owned()).write()
-}
-
-/// Opens `path`, or `name-2.ext`, `name-3.ext`... when it exists.
-fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
-    let stem = path
-        .file_stem()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let ext = path
-        .extension()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let mut candidate = path.to_owned();
-    let mut n = 1;
-    loop {
-        match crate::owner_only::create_new(&candidate) {
-            Ok(file) => return Ok((file, candidate)),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
-                n += 1;
-                candidate = path.with_file_name(format!("{stem}-{n}.{ext}"));
-            }
-            Err(err) => return Err(err),
-        }
+        _ => Outcome::none(),
     }
 }
 

@@ -10,6 +10,8 @@ use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
 use crate::clock::Zone;
+use crate::export::ExportJob;
+use crate::formats::Format as ExportFormat;
 use crate::poller::PollStatus;
 use crate::query::{Query, QueryError};
 use crate::store::{Store, View};
@@ -110,6 +112,8 @@ pub struct State {
     pub polling_paused: bool,
     /// Rejected entries, counted when the poller reports them.
     pub rejected: u64,
+    /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
+    pub copy_limit: Option<usize>,
 }
 
 impl State {
@@ -142,6 +146,7 @@ impl State {
             json_export: crate::formats::Format::Jsonl,
             polling_paused: false,
             rejected: 0,
+            copy_limit: None,
         };
         state.refresh_activity();
         state
@@ -184,6 +189,17 @@ impl State {
 
     pub fn id_at(&self, position: usize) -> Option<Uuid> {
         self.index_at(position).map(|i| self.store.get(i).id())
+    }
+
+    /// The view as it is now, to export on another thread: cheap (one copy of the view's positions), so
+    /// it can run on the loop.
+    pub fn export_job(&self, format: ExportFormat, path: PathBuf) -> ExportJob {
+        ExportJob::new(
+            Arc::clone(&self.store),
+            self.view.indices().to_vec(),
+            format,
+            path,
+        )
     }
 
     /// Recounts the header strip for the current view (the filter changed, or a minute passed).

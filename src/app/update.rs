@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::app::action::{Action, Effect, ExportFormat, Notice};
+use crate::app::action::{Action, Effect, ExportFormat, Notice, Outcome};
 use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
 use crate::app::quick;
@@ -16,52 +16,53 @@ const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 impl State {
     /// A key press: looked up in the keymap of the current context; in the filter bar, other keys edit.
-    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub fn handle_key(&mut self, key: KeyEvent) -> Outcome {
         let context = self.context();
         let command = Key::from_event(&key).and_then(|k| self.keymap.command(context, k));
         match command {
             Some(command) => self.update(Action::Command(command)),
             None if context == Context::Filter => match Edit::from_key(&key) {
                 Some(edit) => self.update(Action::Edit(edit)),
-                None => Vec::new(),
+                None => Outcome::none(),
             },
-            None => Vec::new(),
+            None => Outcome::none(),
         }
     }
 
-    pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::Command(command) => self.command(command),
+    pub fn update(&mut self, action: Action) -> Outcome {
+        let (effects, redraw) = match action {
+            // A bound key always answers on screen (a move, a notice, an overlay).
+            Action::Command(command) => (self.command(command), true),
             Action::Edit(edit) => {
-                if self.filter.focused && self.filter.editor.apply(edit) {
+                if !self.filter.focused {
+                    return Outcome::none();
+                }
+                if self.filter.editor.apply(edit) {
                     self.filter.history.stop_browsing();
                     let text = self.filter.editor.text().to_owned();
                     self.apply_filter_text(&text);
                 }
-                Vec::new()
+                (Vec::new(), true)
             }
-            Action::Poll(event) => {
-                self.poll(event);
-                Vec::new()
-            }
-            Action::Tick(now) => {
-                self.tick(now);
-                Vec::new()
-            }
+            Action::Poll(event) => (Vec::new(), self.poll(event)),
+            Action::Tick(now) => (Vec::new(), self.tick(now)),
             Action::Resize { width, height } => {
                 self.screen = Areas::sized(width, height);
-                Vec::new()
+                self.rewrap_detail();
+                (Vec::new(), true)
             }
             Action::Scroll(rows) => {
+                let before = self.place();
                 match &mut self.mode {
                     Mode::List => self.move_by(rows as isize),
                     Mode::Detail(_) => self.scroll_detail(rows as isize, false),
                     Mode::Help { .. } => self.scroll_help(rows as isize),
                     Mode::Fatal(_) => {}
                 }
-                Vec::new()
+                (Vec::new(), self.place() != before)
             }
             Action::Click { row, .. } => {
+                let before = self.place();
                 if matches!(self.mode, Mode::List)
                     && let Some(on_screen) = self.screen.log_row_at(row)
                 {
@@ -70,13 +71,24 @@ impl State {
                         self.select(position);
                     }
                 }
-                Vec::new()
+                (Vec::new(), self.place() != before)
             }
             Action::Report(notice) => {
                 self.notify(notice.text, notice.is_error);
-                Vec::new()
+                (Vec::new(), true)
             }
-        }
+        };
+        Outcome { effects, redraw }
+    }
+
+    /// Where the user stands on screen: what scrolling and clicking can change.
+    fn place(&self) -> (crate::app::state::Cursor, usize, usize) {
+        let (detail, help) = match &self.mode {
+            Mode::Detail(detail) => (detail.scroll, 0),
+            Mode::Help { scroll, .. } => (0, usize::from(*scroll)),
+            _ => (0, 0),
+        };
+        (self.cursor.clone(), detail, help)
     }
 
     fn command(&mut self, command: Command) -> Vec<Effect> {
@@ -132,14 +144,15 @@ impl State {
             Command::TogglePolling => {
                 self.polling_paused = !self.polling_paused;
                 let (control, text) = if self.polling_paused {
+                    let key = self.keymap.hint(Context::List, Command::TogglePolling);
                     (
                         PollControl::Pause,
-                        "polling paused: nothing is lost, p resumes",
+                        format!("polling paused: nothing is lost, {key} resumes"),
                     )
                 } else {
-                    (PollControl::Resume, "polling resumed")
+                    (PollControl::Resume, "polling resumed".to_owned())
                 };
-                self.notify(text.to_owned(), false);
+                self.notify(text, false);
                 return vec![Effect::Control(control)];
             }
             _ => {}
@@ -262,15 +275,20 @@ impl State {
             self.notify("nothing to copy: the view is empty".into(), true);
             return Vec::new();
         }
+        // Checked while building, so a view too large for the clipboard costs no more than the limit.
+        let limit = self
+            .copy_limit
+            .map_or(COPY_VIEW_MAX_BYTES, |l| l.min(COPY_VIEW_MAX_BYTES));
         let mut text = String::new();
         for &index in self.view.indices() {
             text.push_str(&self.store.get(index).json_line());
             text.push('\n');
-            if text.len() > COPY_VIEW_MAX_BYTES {
+            if text.len() > limit {
                 self.notify(
                     format!(
-                        "not copied: {} entries are more than a clipboard should hold; export them with {}",
+                        "not copied: {} entries are more than the clipboard takes ({} kB); export them with {}",
                         self.view.len(),
+                        limit / 1000,
                         self.keymap.hint(Context::List, Command::ExportJsonl)
                     ),
                     true,

@@ -75,9 +75,6 @@ pub async fn watch(
         ..ClientOptions::from_connection(&connection)
     })?;
     let mut config = PollerConfig::new(start);
-    // Said before the screen is taken: asking who the token belongs to can take a while on a bad network.
-    eprintln!("auditui: connecting to {label}…");
-    config.self_filter = identify_self(&client, agent).await;
     config.log_type = watch.log_type.clone();
     config.budget_per_minute = watch.budget;
     config.interval = interval;
@@ -99,8 +96,13 @@ pub async fn watch(
             is_error: true,
         }));
     }
-    let (events, control) = poller::spawn(client, config);
-    run_app(state, events, control).await?;
+    // Asking who the token belongs to can take a while on a bad network: the screen is taken first and
+    // says "connecting", and quitting meanwhile drops this unfinished.
+    let poller = async move {
+        config.self_filter = identify_self(&client, agent).await;
+        poller::spawn(client, config)
+    };
+    run_app(state, poller).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,6 +14,8 @@ pub struct Detail<'a> {
     /// The first line shown.
     pub scroll: usize,
     pub selected_field: Option<usize>,
+    /// The keys line at the bottom, drawn from the keymap (see `ui::screen`).
+    pub keys: &'a str,
 }
 
 impl Widget for Detail<'_> {
@@ -23,16 +25,10 @@ impl Widget for Detail<'_> {
         }
         let block = Block::bordered()
             .title(Line::styled(" Entry ", theme::title()))
-            .title_bottom(
-                Line::styled(
-                    " tab field · c copy field · y copy entry · esc back ",
-                    theme::dim(),
-                )
-                .right_aligned(),
-            );
+            .title_bottom(Line::styled(format!(" {} ", self.keys), theme::dim()).right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);
-        let lines: Vec<_> = self.doc.wrapped(inner.width).iter().map(styled).collect();
+        let lines: Vec<_> = self.doc.lines(inner.width).iter().map(styled).collect();
         let max_scroll = lines.len().saturating_sub(inner.height.into());
         let scroll = self.scroll.min(max_scroll);
         for (i, (line, field)) in lines
@@ -63,7 +59,7 @@ impl Widget for Detail<'_> {
 }
 
 /// A wrapped line as drawn: the label right-aligned, values plain, derived information dim.
-fn styled(line: &WrappedLine<'_>) -> (Line<'static>, Option<usize>) {
+fn styled(line: &WrappedLine) -> (Line<'static>, Option<usize>) {
     let style = match line.kind {
         LineKind::Value => ratatui::style::Style::new(),
         LineKind::Info => theme::dim(),

@@ -65,6 +65,7 @@ pub fn render(state: &State, frame: &mut Frame) {
                 doc: &detail.doc,
                 scroll: detail.scroll,
                 selected_field: Some(detail.field),
+                keys: &detail_keys(state),
             },
             areas.body,
         ),
@@ -167,4 +168,21 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             keys.first().map(|k| (k.to_string(), *label))
         })
         .collect()
+}
+
+/// "tab field · c copy field · y copy entry · esc back", with the keys the keymap binds.
+fn detail_keys(state: &State) -> String {
+    [
+        (Command::NextField, "field"),
+        (Command::CopyField, "copy field"),
+        (Command::CopyEntry, "copy entry"),
+        (Command::Close, "back"),
+    ]
+    .iter()
+    .filter_map(|(command, label)| {
+        let keys = state.keymap.keys(Context::Detail, *command);
+        keys.first().map(|k| format!("{k} {label}"))
+    })
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
