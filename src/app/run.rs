@@ -46,7 +46,7 @@ pub async fn run(
         width: size.width,
         height: size.height,
     });
-    guard.terminal.draw(|frame| render(&state, frame))?;
+    guard.terminal.draw(|frame| draw(&state, frame))?;
     let mut poller_open = true;
     let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
 
@@ -135,10 +135,18 @@ pub async fn run(
         if quit {
             break;
         }
-        guard.terminal.draw(|frame| render(&state, frame))?;
+        guard.terminal.draw(|frame| draw(&state, frame))?;
     }
     let _ = control.try_send(PollControl::Stop);
     Ok(())
+}
+
+/// The screen, without its colours when the user asked for none.
+fn draw(state: &State, frame: &mut ratatui::Frame<'_>) {
+    render(state, frame);
+    if !state.colour {
+        crate::ui::theme::without_colour(frame.buffer_mut());
+    }
 }
 
 /// "1 entry", "12 entries".
