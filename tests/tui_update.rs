@@ -8,7 +8,7 @@ use std::time::Duration;
 use auditui::app::action::{Action, Effect, ExportFormat};
 use auditui::app::keymap::Keymap;
 use auditui::app::state::{Mode, State};
-use auditui::poller::{ConnState, PollEvent, PollStatus};
+use auditui::poller::{ConnState, PollEvent, PollStatus, StopReason};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_support::{NOW, entry, incident};
 
@@ -412,8 +412,19 @@ fn quit_keys_quit_from_every_view() {
 #[test]
 fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
     let cases = [
-        ("HTTP 401: token rejected", "Token rejected"),
-        ("HTTP 403: forbidden", "Permission missing"),
+        (
+            StopReason::TokenRejected("HTTP 401: token rejected".into()),
+            "Token rejected",
+        ),
+        (
+            StopReason::PermissionMissing("HTTP 403: forbidden".into()),
+            "Permission missing",
+        ),
+        // The title follows what happened, not the words: a 400 that quotes "401" is no rejected token.
+        (
+            StopReason::Refused("bad request (400): since 401 days is too far back".into()),
+            "Cannot follow the audit log",
+        ),
     ];
     for (reason, title) in cases {
         let mut state = state();
@@ -422,12 +433,13 @@ fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
             ..PollStatus::default()
         })));
         state.update(Action::Poll(PollEvent::Stopped {
-            reason: Some(reason.into()),
+            reason: Some(reason.clone()),
         }));
         let Mode::Fatal(fatal) = &state.mode else {
             panic!("fatal expected for {reason}");
         };
-        assert_eq!(fatal.title, title);
+        assert_eq!(fatal.title, title, "{reason}");
+        assert_eq!(fatal.message, reason.to_string());
         assert!(press(&mut state, "yj/").is_empty());
         assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
     }
@@ -437,7 +449,7 @@ fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
 fn a_later_fault_is_reported_and_the_view_keeps_working() {
     let mut state = with_incident();
     state.update(Action::Poll(PollEvent::Stopped {
-        reason: Some("HTTP 401: token revoked".into()),
+        reason: Some(StopReason::TokenRejected("HTTP 401: token revoked".into())),
     }));
     assert!(matches!(state.mode, Mode::List));
     let notice = state.notice.clone().unwrap();
@@ -658,6 +670,22 @@ fn an_export_writes_the_view_as_it_was_asked_for_even_when_entries_arrive_meanwh
     assert_eq!(
         written, asked,
         "the file holds the view at the time of the key"
+    );
+}
+
+#[test]
+fn a_vanished_poller_is_reported_in_the_status_bar_not_as_a_setup_fault() {
+    let mut state = state();
+    state.update(Action::Poll(PollEvent::Stopped {
+        reason: Some(StopReason::Vanished),
+    }));
+    assert!(matches!(state.mode, Mode::List), "no full-screen error");
+    assert_eq!(state.status.state, ConnState::Failed);
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.is_error);
+    assert_eq!(
+        notice.text,
+        "stopped: the poller ended unexpectedly: see the log"
     );
 }
 

@@ -17,7 +17,7 @@ use crate::app::action::{Action, Effect, ExportFormat, Notice};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
 use crate::formats;
-use crate::poller::{ConnState, PollControl, PollEvent};
+use crate::poller::{ConnState, PollControl, PollEvent, StopReason};
 use crate::store::Store;
 use crate::terminal::TerminalGuard;
 use crate::ui::screen::render;
@@ -67,7 +67,7 @@ pub async fn run(
                     // A poller that stops on purpose says so first; one that vanished is reported here.
                     if state.status.state != ConnState::Failed {
                         state.update(Action::Poll(PollEvent::Stopped {
-                            reason: Some("the poller ended unexpectedly: see the log".into()),
+                            reason: Some(StopReason::Vanished),
                         }))
                     } else {
                         Vec::new()

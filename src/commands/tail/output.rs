@@ -87,7 +87,9 @@ impl<'q, W: Write> Output<'q, W> {
                 }
                 self.last = Some(status);
             }
-            PollEvent::Stopped { reason } => return Ok(Flow::Stopped(reason)),
+            PollEvent::Stopped { reason } => {
+                return Ok(Flow::Stopped(reason.map(|r| r.to_string())));
+            }
         }
         Ok(Flow::Continue)
     }
@@ -449,7 +451,9 @@ mod tests {
         let flow = output
             .take(
                 PollEvent::Stopped {
-                    reason: Some("token rejected (401)".into()),
+                    reason: Some(crate::poller::StopReason::TokenRejected(
+                        "token rejected (401)".into(),
+                    )),
                 },
                 &mut Vec::new(),
             )
