@@ -46,6 +46,27 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The `--color` choice written in `args`, for clap's own messages.
+fn clap_colour(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    let mut value = None;
+    for (i, arg) in args.iter().enumerate() {
+        let arg = arg.to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        if let Some(v) = arg.strip_prefix("--color=") {
+            value = Some(v.to_owned());
+        } else if arg == "--color" {
+            value = args.get(i + 1).map(|v| v.to_string_lossy().into_owned());
+        }
+    }
+    match value.as_deref() {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    }
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
@@ -91,7 +112,10 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let mut command = Cli::command();
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        // clap colours its own help and errors: `--color` must reach it before parsing (NO_COLOR it
+        // honours by itself).
+        let mut command = Cli::command().color(clap_colour(&args));
         let matches = command.try_get_matches_from_mut(args)?;
         let mut cli = Cli::from_arg_matches(&matches)?;
         let Some((sub, sub_matches)) = matches.subcommand() else {
@@ -341,6 +365,14 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "TOKEN", default_value = "demo-token")]
     pub accept_token: String,
 
+    /// Also accept this token, as one without the audit-log permission (whoami answers, audit calls 403)
+    #[arg(long, value_name = "TOKEN")]
+    pub limited_token: Option<String>,
+
+    /// Answer /latest as the older guide describes: a bare array of up to 100 recent entries
+    #[arg(long)]
+    pub legacy_latest: bool,
+
     #[command(flatten)]
     pub sim: SimKnobs,
 }
@@ -581,6 +613,23 @@ mod tests {
         for sub in ["demo", "tail", "query", "doctor"] {
             assert!(help(sub).contains("--color"), "--color applies everywhere");
         }
+    }
+
+    #[test]
+    fn the_colour_choice_reaches_clap_before_parsing() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            clap_colour(&args(&["auditui", "--color", "never", "tail"])),
+            clap::ColorChoice::Never
+        );
+        assert_eq!(
+            clap_colour(&args(&["auditui", "tail", "--color=always"])),
+            clap::ColorChoice::Always
+        );
+        assert_eq!(
+            clap_colour(&args(&["auditui", "query", "--", "--color=never"])),
+            clap::ColorChoice::Auto
+        );
     }
 
     #[test]

@@ -92,6 +92,10 @@ async fn a_token_without_audit_permission_is_told_which_role_it_needs() {
     assert!(text.contains("✓ token accepted"), "{text}");
     assert!(text.contains("✗ audit-log access"), "{text}");
     assert!(text.contains("Organization admin"), "{text}");
+    assert!(
+        text.contains("permission list"),
+        "the token's own permissions are named: {text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -171,11 +171,12 @@ async fn show_self_delivers_this_sessions_fetches_and_others_stay_visible() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
     // The organisation's limit is tighter than this poller's budget (another integration uses the
-    // rest): 429s with Retry-After are waited out, and every entry still arrives once, in order.
+    // rest): 429s with Retry-After are waited out, and every entry still arrives once, in order. One
+    // request per 2 s is less than the poller's own spacing of one a second allows.
     let sim = simulator::start(
         SimConfig {
             events_per_sec: 0.0,
-            rate_limit_per_min: 4,
+            rate_limit_per_min: 1,
             rate_window: Duration::from_secs(2),
             history: Duration::from_secs(0),
             ..SimConfig::default()
@@ -193,7 +194,7 @@ async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
     config.self_filter = identify_self(&client, agent).await;
     config.budget_per_minute = 600;
     config.interval = Duration::from_millis(100);
-    config.page_size = 100;
+    config.page_size = 400;
     let (mut events, _control) = poller::spawn(client, config);
     let mut seen = Seen::default();
     read_until(&mut events, &mut seen, |s| !s.entries.is_empty()).await;

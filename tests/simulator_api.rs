@@ -392,3 +392,58 @@ async fn the_incident_goes_on_live_after_the_start() {
     .await;
     assert!(!before.contains(&login.id));
 }
+
+#[tokio::test]
+async fn search_answers_with_and_without_a_trailing_slash() {
+    let sim = start(SimConfig {
+        history: Duration::from_secs(600),
+        events_per_sec: 1.0,
+        ..config()
+    })
+    .await;
+    sim.pause_activity();
+    let http = reqwest::Client::new();
+    let mut bodies = Vec::new();
+    let recent = chrono::Utc::now().timestamp() - 300;
+    for path in ["/api/v1/logs/audit/search", "/api/v1/logs/audit/search/"] {
+        let answer = http
+            .get(format!("{}{path}?time={recent}", sim.base_url()))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        bodies.push(answer.text().await.unwrap());
+    }
+    assert_eq!(bodies[0], bodies[1]);
+}
+
+#[tokio::test]
+async fn the_documented_types_appear_and_some_repeat_the_caller_in_data() {
+    let sim = start(SimConfig {
+        history: Duration::from_secs(6 * 3600),
+        events_per_sec: 1.0,
+        ..config()
+    })
+    .await;
+    sim.pause_activity();
+    let all = all_entries(&client(&sim)).await;
+    let kinds: HashSet<&str> = all.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "api:client_matter_management",
+        "api:history_fetch",
+        "api:vault_list_projects",
+        "api:vault_get_metadata",
+        "admin:fetch_workspace_history_item",
+    ] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+    let repeated = all
+        .iter()
+        .find(|e| e.kind == "api:history_fetch")
+        .expect("a history fetch");
+    let data = repeated.data_value();
+    assert_eq!(data["ip"], repeated.ip.as_str());
+    assert_eq!(data["user_agent"], repeated.user_agent.as_str());
+    assert_eq!(data["site"], "app.harvey.ai");
+}

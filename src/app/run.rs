@@ -88,7 +88,7 @@ where
         width: size.width,
         height: size.height,
     });
-    terminal.draw(|frame| render(&state, frame))?;
+    terminal.draw(|frame| draw(&state, frame))?;
     let mut frames = 1;
     let mut poller = std::pin::pin!(poller);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -177,7 +177,7 @@ where
             break;
         }
         if redraw {
-            terminal.draw(|frame| render(&state, frame))?;
+            terminal.draw(|frame| draw(&state, frame))?;
             frames += 1;
         }
     }
@@ -209,6 +209,14 @@ fn copy_notice(clipboard: &mut impl Copier, text: &str, what: &str) -> Notice {
             text: format!("not copied: {err}"),
             is_error: true,
         },
+    }
+}
+
+/// The screen, without its colours when the user asked for none.
+fn draw(state: &State, frame: &mut ratatui::Frame<'_>) {
+    render(state, frame);
+    if !state.colour {
+        crate::ui::theme::without_colour(frame.buffer_mut());
     }
 }
 

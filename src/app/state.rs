@@ -108,6 +108,8 @@ pub struct State {
     pub export_dir: PathBuf,
     /// The format of the JSON export key: JSON lines as received, or a SIEM schema.
     pub json_export: crate::formats::Format,
+    /// Draw in colour (`--color`, `NO_COLOR`); without, meaning is carried by markers and bold alone.
+    pub colour: bool,
     /// The user paused the poller.
     pub polling_paused: bool,
     /// Rejected entries, counted when the poller reports them.
@@ -144,6 +146,7 @@ impl State {
             source: source.to_owned(),
             export_dir: crate::config::default_export_dir(),
             json_export: crate::formats::Format::Jsonl,
+            colour: true,
             polling_paused: false,
             rejected: 0,
             copy_limit: None,

@@ -14,8 +14,9 @@ pub enum ApiError {
     #[error("token rejected (401): check HARVEY_API_TOKEN or --token-file")]
     Unauthorized,
     #[error(
-        "token lacks audit-log permission (403): audit logs need a token of a Territory admin or \
-         Organization admin; ask a workspace admin for one"
+        "token lacks audit-log permission (403): either the token was made without the audit log \
+         endpoints in its own permission list, or its user is not a Territory admin or Organization \
+         admin; make a token with the audit log permission (workspace settings, API Tokens) as an admin"
     )]
     Forbidden,
     #[error("bad request (400): {0}")]
@@ -55,6 +56,31 @@ impl ApiError {
             _ => None,
         }
     }
+}
+
+/// The answer's headers that look like rate-limit information, whatever their names (the API does not
+/// document them): `Retry-After` and anything naming a rate limit or a quota. Values are sanitized and
+/// cut short, for the log.
+pub fn rate_limit_headers<'h>(
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name == "retry-after"
+                || name.contains("ratelimit")
+                || name.contains("rate-limit")
+                || name.contains("quota")
+        })
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value);
+            (
+                name.to_owned(),
+                crate::sanitize::clean_truncated(&value, 80).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date (a date in the past means now).
@@ -113,6 +139,35 @@ pub fn describe_transport(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_limit_headers_are_found_whatever_their_names() {
+        let headers: [(&str, &[u8]); 6] = [
+            ("X-RateLimit-Remaining", b"12"),
+            ("ratelimit-reset", b"30"),
+            ("X-Rate-Limit-Limit", b"60"),
+            ("Retry-After", b"7"),
+            ("Content-Type", b"application/json"),
+            ("X-Quota-Used", b"\x1b[2J48"),
+        ];
+        let found = rate_limit_headers(headers);
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "X-RateLimit-Remaining",
+                "ratelimit-reset",
+                "X-Rate-Limit-Limit",
+                "Retry-After",
+                "X-Quota-Used"
+            ]
+        );
+        assert!(
+            !found[4].1.contains('\u{1b}'),
+            "values are sanitized: {:?}",
+            found[4].1
+        );
+    }
 
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {

@@ -68,6 +68,8 @@ struct Inner {
     token: Token,
     /// The last `Date` header seen, with the local time it arrived: how far apart the clocks are.
     server_date: std::sync::Mutex<Option<ServerDate>>,
+    /// Rate-limit headers were logged once already (at info; later ones at debug).
+    limits_logged: std::sync::atomic::AtomicBool,
 }
 
 /// The server's clock as of one answer.
@@ -137,6 +139,7 @@ impl Client {
                 base_url,
                 token: options.token,
                 server_date: std::sync::Mutex::new(None),
+                limits_logged: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -252,6 +255,30 @@ impl Client {
             let server = SystemTime::from(server.with_timezone(&chrono::Utc));
             *self.inner.server_date.lock().expect("server date") =
                 Some(ServerDate { server, local });
+        }
+        let limits = error::rate_limit_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
+        if !limits.is_empty() {
+            let text: Vec<String> = limits.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            // Every answer carries them when the server sends any: the first and each 429 are worth
+            // reading in the log; the rest only when asked for.
+            if status == StatusCode::TOO_MANY_REQUESTS
+                || !self
+                    .inner
+                    .limits_logged
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                tracing::info!(
+                    "rate-limit headers on {path} ({status}): {}",
+                    text.join(", ")
+                );
+            } else {
+                tracing::debug!("rate-limit headers on {path}: {}", text.join(", "));
+            }
         }
         let retry_after = response
             .headers()

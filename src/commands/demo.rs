@@ -18,7 +18,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let handle = simulator::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .context("cannot start the simulator on a loopback port")?;
-    let export = super::live::TuiExport::resolve(&args.export, None)?;
+    let export = super::live::TuiExport::resolve(&args.export, None, cli.color)?;
     let connection = Connection {
         base_url: handle.base_url(),
         token: Token::new(token)?,

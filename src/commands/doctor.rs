@@ -211,7 +211,7 @@ pub async fn check_api(client: &Client) -> Vec<Check> {
         Err(err @ ApiError::Forbidden) => Check::fail(
             AUDIT,
             err.to_string(),
-            "use a token made by a Territory admin or Organization admin",
+            "make a token whose permission list includes the audit logs, as a Territory admin or Organization admin",
         ),
         Err(err @ ApiError::Unauthorized) => Check::fail(
             AUDIT,

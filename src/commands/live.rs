@@ -24,14 +24,15 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     crate::logging::init(cli.log_file.as_deref());
     let connection = config::resolve(&cli.api)?;
     let label = host_of(&connection.base_url);
-    let export = TuiExport::resolve(&cli.export, cli.api.config.as_deref())?;
+    let export = TuiExport::resolve(&cli.export, cli.api.config.as_deref(), cli.color)?;
     watch(connection, &cli.watch, &export, &label).await
 }
 
-/// Where and how the TUI exports.
+/// Where and how the TUI exports, and whether it draws in colour.
 pub struct TuiExport {
     pub dir: std::path::PathBuf,
     pub format: crate::formats::Format,
+    pub colour: bool,
 }
 
 impl TuiExport {
@@ -39,10 +40,16 @@ impl TuiExport {
     pub fn resolve(
         args: &ExportArgs,
         config: Option<&std::path::Path>,
+        colour: crate::cli::ColorChoice,
     ) -> anyhow::Result<TuiExport> {
+        use std::io::IsTerminal;
         Ok(TuiExport {
             dir: config::export_dir(args.export_dir.as_deref(), config)?,
             format: args.export_format,
+            colour: colour.enabled(
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
         })
     }
 }
@@ -56,7 +63,15 @@ pub async fn watch(
 ) -> anyhow::Result<ExitCode> {
     let now = crate::clock::now();
     let start = match (&watch.since, watch.from_start) {
-        (Some(since), _) => Start::Since(parse_instant(since, now).context("--since")?),
+        (Some(since), _) => {
+            let (start, note) =
+                poller::stream::start_since(parse_instant(since, now).context("--since")?, now);
+            if let Some(note) = note {
+                eprintln!("auditui: {note}");
+                tracing::info!("{note}");
+            }
+            start
+        }
         (None, true) => Start::Earliest,
         (None, false) => Start::Since(now - DEFAULT_LOOKBACK_NANOS),
     };
@@ -89,6 +104,7 @@ pub async fn watch(
     state.status.budget_per_minute = watch.budget;
     state.json_export = export.format;
     state.export_dir = export.dir.clone();
+    state.colour = export.colour;
     if let Some(problem) = keymap_problem {
         tracing::warn!("keymap ignored: {problem}");
         state.update(Action::Report(Notice {

@@ -10,8 +10,12 @@ use crate::simulator::{self, SimConfig};
 
 pub async fn run(cli: &Cli, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(cli.log_file.as_deref());
-    let config =
+    let mut config =
         SimConfig::from_knobs(&args.sim, args.accept_token.clone()).map_err(anyhow::Error::msg)?;
+    config.limited_token = args.limited_token.clone();
+    if args.legacy_latest {
+        config.latest_shape = simulator::LatestShape::BareArray;
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let handle = simulator::start(config, addr)
         .await

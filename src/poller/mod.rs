@@ -63,6 +63,8 @@ const CONTROL_CAPACITY: usize = 16;
 /// How the poller follows the stream.
 pub struct PollerConfig {
     pub start: Start,
+    /// What the user should be told about the start (a `--since` beyond the reach of `/search`).
+    pub start_note: Option<String>,
     /// Only this entry type, filtered by the server.
     pub log_type: Option<String>,
     /// Requests allowed in any 60-second window.
@@ -91,6 +93,7 @@ impl PollerConfig {
             self_filter: SelfFilter::default(),
             page_size: PAGE_SIZE,
             backoff: client_backoff(),
+            start_note: None,
         }
     }
 }
@@ -113,11 +116,13 @@ impl PollerConfig {
             .filter(|d| !d.is_zero())
             .ok_or(WatchError::Interval(watch.interval))?;
         let start = match (&watch.since, watch.from_start) {
-            (Some(since), _) => Start::Since(parse_instant(since, now)?),
-            (None, true) => Start::Earliest,
-            (None, false) => Start::Latest,
+            (Some(since), _) => stream::start_since(parse_instant(since, now)?, now),
+            (None, true) => (Start::Earliest, None),
+            (None, false) => (Start::Latest, None),
         };
+        let (start, start_note) = start;
         let mut config = PollerConfig::new(start);
+        config.start_note = start_note;
         config.log_type = watch.log_type.clone();
         config.show_self = watch.show_self;
         config.budget_per_minute = watch.budget;

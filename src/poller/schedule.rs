@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 /// The window the budget is counted over.
 pub const BUDGET_WINDOW: Duration = Duration::from_secs(60);
 
+/// The least time between two request starts: the API's paging reference allows "1 per second for audit
+/// log querying", on top of the per-minute budget.
+pub const MIN_SPACING: Duration = Duration::from_secs(1);
+
 /// The longest `Retry-After` waited out as given: a server asking for hours is asked again sooner (as
 /// the client's own policy does), rather than leaving the tail silent that long.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
@@ -55,6 +59,8 @@ pub struct Schedule {
     paused: bool,
     /// The earliest time of the next request, before the budget is applied.
     due: Instant,
+    /// When the last request started: the next starts [`MIN_SPACING`] later at the earliest.
+    last_start: Option<Instant>,
 }
 
 impl Schedule {
@@ -68,6 +74,7 @@ impl Schedule {
             phase: Phase::Connecting,
             paused: false,
             due: now,
+            last_start: None,
         }
     }
 
@@ -88,10 +95,13 @@ impl Schedule {
         if self.paused || self.phase == Phase::Failed || self.in_flight {
             return Next::WaitForControl;
         }
-        let at = match self.budget_allows_at() {
+        let mut at = match self.budget_allows_at() {
             Some(allowed) => self.due.max(allowed),
             None => self.due,
         };
+        if let Some(last) = self.last_start {
+            at = at.max(last + MIN_SPACING);
+        }
         if at <= now {
             Next::Send
         } else {
@@ -120,6 +130,7 @@ impl Schedule {
     pub fn on_sent(&mut self, now: Instant) {
         self.forget_before(now);
         self.requests.push_back(now);
+        self.last_start = Some(now);
         self.in_flight = true;
     }
 
@@ -256,10 +267,10 @@ mod tests {
         use Outcome::*;
         let cases: Vec<(&str, Vec<Outcome>, Phase, Duration)> = vec![
             (
-                "full page drains at once",
+                "full page drains as soon as the spacing allows (a second after the last start)",
                 vec![FullPage],
                 Phase::Draining,
-                secs(0.0),
+                secs(0.9),
             ),
             (
                 "short page idles for the interval",
@@ -357,17 +368,44 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_of_budget_requests_goes_without_waiting() {
+    fn a_burst_of_budget_requests_goes_one_a_second_then_waits_for_the_window() {
         let t0 = Instant::now();
         let mut s = schedule(t0, 3);
         let mut now = t0;
-        for _ in 0..3 {
-            assert_eq!(send_time(&s, now), now);
-            now = request(&mut s, now, secs(0.0), true);
+        for k in 0..3 {
+            let at = send_time(&s, now);
+            assert_eq!(at, t0 + MIN_SPACING * k);
+            now = request(&mut s, at, secs(0.0), true);
         }
         assert_eq!(s.next(now), Next::WaitUntil(t0 + BUDGET_WINDOW));
         assert_eq!(s.requests_in_window(now), 3);
-        assert_eq!(s.requests_in_window(t0 + BUDGET_WINDOW), 0);
+        assert_eq!(
+            s.requests_in_window(t0 + BUDGET_WINDOW + MIN_SPACING * 2),
+            0
+        );
+    }
+
+    #[test]
+    fn request_starts_are_a_second_apart_whatever_the_budget_the_interval_or_a_retry() {
+        // A budget of 600 a minute and an idle interval of 0.1 s would allow ten a second.
+        let t0 = Instant::now();
+        let mut s = Schedule::new(t0, 600, secs(0.1), Box::new(|_, _| Duration::ZERO));
+        let mut now = t0;
+        let mut starts = Vec::new();
+        for k in 0..30 {
+            now = send_time(&s, now);
+            starts.push(now);
+            s.on_sent(now);
+            now += secs(0.05);
+            match k % 3 {
+                0 => s.on_success(now, true),
+                1 => s.on_success(now, false),
+                _ => s.on_retryable(now, Some(Duration::ZERO)),
+            }
+        }
+        for pair in starts.windows(2) {
+            assert_eq!(pair[1] - pair[0], MIN_SPACING);
+        }
     }
 
     #[test]

@@ -40,6 +40,23 @@ pub enum Start {
     After(Uuid),
 }
 
+/// How far back `/search` reaches, with a day to spare: the API takes `time` at most a year back.
+pub const SEARCH_REACH_DAYS: i64 = 364;
+
+/// Where to start for "since `at`" at `now`: `/search` within its reach; beyond it, the oldest entry the
+/// API holds (`/earliest`), with a note saying so for the user.
+pub fn start_since(at: UnixNanos, now: UnixNanos) -> (Start, Option<String>) {
+    let reach = now.saturating_sub(SEARCH_REACH_DAYS * 86_400 * 1_000_000_000);
+    if at >= reach {
+        return (Start::Since(at), None);
+    }
+    let note = format!(
+        "--since is more than {SEARCH_REACH_DAYS} days back, further than /search reaches (a year): \
+         starting at the oldest entry the API holds (/earliest) instead"
+    );
+    (Start::Earliest, Some(note))
+}
+
 /// The request the stream needs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {
@@ -374,6 +391,18 @@ mod tests {
             agents: vec![AGENT.into()],
             user: Some(SERVICE.into()),
         }
+    }
+
+    #[test]
+    fn a_start_beyond_the_reach_of_search_falls_back_to_the_earliest_entry() {
+        const DAY: i64 = 86_400 * 1_000_000_000;
+        let now = 1_800_000_000 * 1_000_000_000;
+        let within = now - SEARCH_REACH_DAYS * DAY;
+        assert_eq!(start_since(within, now), (Start::Since(within), None));
+        assert_eq!(start_since(now - DAY, now), (Start::Since(now - DAY), None));
+        let (start, note) = start_since(now - 365 * DAY, now);
+        assert_eq!(start, Start::Earliest);
+        assert!(note.unwrap().contains("/earliest"));
     }
 
     #[test]

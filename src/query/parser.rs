@@ -230,7 +230,8 @@ fn ip_pattern(value: &str) -> Option<IpPattern> {
             .parse()
             .ok()
             .map(IpPattern::Addr)
-            .or_else(|| ipv4_octets(value)),
+            .or_else(|| ipv4_octets(value))
+            .or_else(|| ipv6_groups(value)),
         Some((addr, prefix)) => {
             let network: IpAddr = addr.parse().ok()?;
             if !prefix.bytes().all(|b| b.is_ascii_digit()) {
@@ -266,6 +267,31 @@ fn ipv4_octets(value: &str) -> Option<IpPattern> {
     Some(IpPattern::Cidr {
         network: IpAddr::from(network),
         prefix: 8 * octets.len() as u8,
+    })
+}
+
+/// The first one to seven groups of an IPv6 address (`2001:db8`, or `2001:db8:` as it is typed): the
+/// block they start, as [`ipv4_octets`] does for IPv4.
+fn ipv6_groups(value: &str) -> Option<IpPattern> {
+    let trimmed = value.strip_suffix(':').unwrap_or(value);
+    if !value.contains(':') || trimmed.is_empty() {
+        return None;
+    }
+    let groups: Vec<&str> = trimmed.split(':').collect();
+    if groups.len() > 7 {
+        return None;
+    }
+    let mut network = [0u16; 8];
+    for (slot, group) in network.iter_mut().zip(&groups) {
+        let hex = (1..=4).contains(&group.len()) && group.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex {
+            return None;
+        }
+        *slot = u16::from_str_radix(group, 16).ok()?;
+    }
+    Some(IpPattern::Cidr {
+        network: IpAddr::from(network),
+        prefix: 16 * groups.len() as u8,
     })
 }
 
@@ -318,6 +344,9 @@ mod tests {
             ("ip:185.220", vec![(false, cidr("185.220.0.0", 16))]),
             ("ip:185.220.", vec![(false, cidr("185.220.0.0", 16))]),
             ("ip:185.220.101", vec![(false, cidr("185.220.101.0", 24))]),
+            ("ip:2001:db8", vec![(false, cidr("2001:db8::", 32))]),
+            ("ip:2001:db8:", vec![(false, cidr("2001:db8::", 32))]),
+            ("ip:fe80:0:0:1", vec![(false, cidr("fe80:0:0:1::", 64))]),
             ("ua:Python", vec![(false, Test::Ua("python".into()))]),
             (
                 "data.route:/api/v1",
@@ -393,6 +422,8 @@ mod tests {
             ("ip:10.0.0.0/33", 4, "`ip:` needs an address"),
             ("ip:10.0.0.0/x", 4, "`ip:` needs an address"),
             ("ip:185.256", 4, "`ip:` needs an address"),
+            ("ip:2001:db8:12345", 4, "`ip:` needs an address"),
+            ("ip:2001:xyz", 4, "`ip:` needs an address"),
             ("ip:185..1", 4, "`ip:` needs an address"),
             ("ip:185.020", 4, "`ip:` needs an address"),
             ("ip:.", 4, "`ip:` needs an address"),

@@ -65,8 +65,10 @@ pub fn ip_in(pattern: &IpPattern, ip: &str) -> bool {
     let Ok(addr) = ip.trim().parse::<IpAddr>() else {
         return false;
     };
+    // `::ffff:185.220.101.47` is 185.220.101.47 reached over IPv6: the same address for an investigator.
+    let addr = unmapped(addr);
     match *pattern {
-        IpPattern::Addr(want) => addr == want,
+        IpPattern::Addr(want) => addr == unmapped(want),
         IpPattern::Cidr { network, prefix } => match (network, addr) {
             (IpAddr::V4(net), IpAddr::V4(a)) => {
                 let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
@@ -78,6 +80,14 @@ pub fn ip_in(pattern: &IpPattern, ip: &str) -> bool {
             }
             _ => false,
         },
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it carries; any other unchanged.
+pub fn unmapped(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
     }
 }
 
@@ -212,6 +222,18 @@ mod tests {
             (all, "203.0.113.7", true),
             (one, "2001:0db8:0:0::1", true),
             (one, "2001:db8::2", false),
+            (v4, "::ffff:10.1.2.3", true),
+            (v4, "::ffff:11.1.2.3", false),
+            (
+                IpPattern::Addr("185.220.101.47".parse().unwrap()),
+                "::ffff:185.220.101.47",
+                true,
+            ),
+            (
+                IpPattern::Addr("::ffff:185.220.101.47".parse().unwrap()),
+                "185.220.101.47",
+                true,
+            ),
         ];
         for (pattern, ip, expected) in cases {
             assert_eq!(ip_in(&pattern, ip), expected, "{pattern:?} / {ip}");

@@ -32,6 +32,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/logs/audit/latest", get(latest))
         .route("/api/v1/logs/audit/earliest", get(earliest))
         .route("/api/v1/logs/audit/search", get(search))
+        // Some of the API's pages write the path with a trailing slash: a server may answer either.
+        .route("/api/v1/logs/audit/search/", get(search))
         .route("/api/whoami", get(whoami))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), record))

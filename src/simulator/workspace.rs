@@ -97,6 +97,20 @@ const KINDS: &[(&str, u32)] = &[
     ("user:vault_review_table_export", 10),
     ("user:assistant_feedback", 15),
     ("admin:update_sso_settings", 1),
+    ("api:client_matter_management", 6),
+    ("api:history_fetch", 12),
+    ("api:vault_list_projects", 10),
+    ("api:vault_get_metadata", 10),
+    ("api:vault_delete_project", 1),
+    ("admin:fetch_workspace_history_item", 4),
+    ("admin:add_client_matters", 2),
+];
+
+/// Types whose `data` repeats the caller's `ip`, `user_agent` and `site`, as some real ones do.
+const REPEATS_CALLER: [&str; 3] = [
+    "api:history_fetch",
+    "api:vault_get_metadata",
+    "admin:fetch_workspace_history_item",
 ];
 
 /// The other integration of the organisation that also reads the audit log (and shares its limit).
@@ -176,7 +190,14 @@ impl Workspace {
                 person.user_agent.to_owned(),
             )
         };
-        let data = self.data_for(kind, rng);
+        let mut data = self.data_for(kind, rng);
+        if REPEATS_CALLER.contains(&kind)
+            && let Some(object) = data.as_object_mut()
+        {
+            object.insert("ip".into(), Value::String(ip.clone()));
+            object.insert("user_agent".into(), Value::String(user_agent.clone()));
+            object.insert("site".into(), Value::String("app.harvey.ai".into()));
+        }
         Event {
             kind: kind.to_owned(),
             user,
@@ -242,6 +263,19 @@ impl Workspace {
                 json!({"event_id": event_id, "rating": *["up", "down"].choose(rng).unwrap()})
             }
             "admin:update_sso_settings" => json!({"provider": "okta", "enforced": true}),
+            "api:client_matter_management" => {
+                json!({"action": *["create", "update", "archive"].choose(rng).unwrap(), "client_matter": format!("CM-{}", rng.random_range(1000..9999))})
+            }
+            "api:history_fetch" => {
+                json!({"route": "/api/v1/history", "num_events": rng.random_range(1..200)})
+            }
+            "api:vault_list_projects" => json!({"num_projects": self.vaults.len()}),
+            "api:vault_get_metadata" => json!({"vault_id": vault, "file_name": document}),
+            "api:vault_delete_project" => json!({"vault_id": vault, "project_name": vault}),
+            "admin:fetch_workspace_history_item" => json!({"event_id": event_id}),
+            "admin:add_client_matters" => {
+                json!({"client_matters": [format!("CM-{}", rng.random_range(1000..9999))]})
+            }
             _ => json!({}),
         }
     }

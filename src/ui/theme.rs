@@ -1,6 +1,7 @@
 //! Named styles: every colour on screen comes from here, so meaning (failure, privilege, family) is
 //! decided in one place.
 
+use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 
 /// The broad kind of an entry, from the part of its type before the colon.
@@ -168,5 +169,44 @@ mod tests {
         }
         assert!(is_privileged("admin:fetch_workspace_users"));
         assert!(!is_privileged("api:admin_thing"));
+    }
+}
+
+/// The screen without colour (`--color never`, `NO_COLOR`): every colour is dropped, and a cell that stood
+/// out by its background (the selected row, the bars) is shown reversed instead. Failures and privileged
+/// activity keep their bold text and their `!` / `#` markers, so no meaning is lost with the colour.
+pub fn without_colour(buf: &mut Buffer) {
+    for cell in buf.content.iter_mut() {
+        let stood_out = cell.bg != Color::Reset;
+        cell.set_fg(Color::Reset);
+        cell.set_bg(Color::Reset);
+        if stood_out {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn without_colour_keeps_what_stood_out_reversed_and_the_bold() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 3, 1));
+        buf[(0, 0)].set_style(row("auth:failed")).set_symbol("!");
+        buf[(1, 0)].set_style(selected());
+        buf[(2, 0)].set_style(kind("api:x"));
+        without_colour(&mut buf);
+        for cell in buf.content.iter() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+        }
+        assert!(buf[(0, 0)].modifier.contains(Modifier::BOLD));
+        assert_eq!(buf[(0, 0)].symbol(), "!");
+        assert!(
+            buf[(1, 0)].modifier.contains(Modifier::REVERSED),
+            "the selection still shows"
+        );
+        assert!(!buf[(2, 0)].modifier.contains(Modifier::REVERSED));
     }
 }

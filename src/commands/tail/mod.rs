@@ -144,6 +144,11 @@ fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
         );
     }
     let mut config = PollerConfig::from_watch(watch, now)?;
+    if let Some(note) = &config.start_note
+        && saved.is_none()
+    {
+        eprintln!("auditui: {note}");
+    }
     // A saved position wins over --since and --from-start: resuming must neither skip nor repeat.
     if let Some(saved) = &saved {
         config.start = Start::After(saved.cursor);
@@ -238,12 +243,13 @@ mod tests {
             Start::Earliest
         );
         assert!(matches!(
-            plan(&tail_args(&["--since", "2025-11-24T09:00"]))
-                .unwrap()
-                .config
-                .start,
-            Start::Since(1_763_974_800_000_000_000)
+            plan(&tail_args(&["--since", "30d"])).unwrap().config.start,
+            Start::Since(_)
         ));
+        // Further back than /search reaches: the oldest entry instead, with a note.
+        let old = plan(&tail_args(&["--since", "2020-11-24T09:00"])).unwrap();
+        assert_eq!(old.config.start, Start::Earliest);
+        assert!(old.config.start_note.unwrap().contains("/earliest"));
         let plan_with_state = plan(&tail_args(&["--since", "2h", "--state", state_arg])).unwrap();
         assert!(matches!(plan_with_state.config.start, Start::Since(_)));
         assert!(!plan_with_state.resumed);
