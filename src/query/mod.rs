@@ -7,7 +7,8 @@
 //! - `ip:203.0.113.7` one address, `ip:10.0.0.0/8` or `ip:2001:db8::/32` a block.
 //! - `since:15m`, `since:2026-11-24T09:00` (timestamp at or after); `until:` (strictly before).
 //! - `-key:value` negates; `"quoted values"` hold spaces (`\"` and `\\` inside).
-//! - Bare words: fuzzy against user, type, IP and user agent, or substring of `data`'s compact JSON.
+//! - Bare words: contained in the user, type, IP, user agent or `data`'s compact JSON (ASCII case
+//!   ignored), or a typo away from one of the words of a user, type, IP or user agent (see [`word`]).
 //!
 //! A query is a list of terms. Terms on different keys must all hold (AND); positive terms repeated on the
 //! same key are alternatives (OR); a negated term (`-key:value`) must not hold. Bare words are free text
@@ -19,6 +20,7 @@ mod parser;
 pub mod prefilter;
 pub mod scan;
 pub mod text;
+pub mod word;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -61,7 +63,7 @@ pub enum Test {
     Since(UnixNanos),
     /// `until:`: timestamp strictly before.
     Until(UnixNanos),
-    /// A bare word or quoted phrase: fuzzy against user, type, IP and user agent, substring of `data`.
+    /// A bare word or quoted phrase: see [`word`].
     Text(String),
 }
 

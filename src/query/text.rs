@@ -3,9 +3,6 @@
 
 use std::net::IpAddr;
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
-
 use super::{IpPattern, TypePattern};
 
 /// Whether `haystack` contains `needle_lower` (already ASCII-lower-cased), ignoring ASCII case.
@@ -79,15 +76,6 @@ pub fn ip_in(pattern: &IpPattern, ip: &str) -> bool {
             _ => false,
         },
     }
-}
-
-/// The fuzzy matcher for free text (case-insensitive subsequence matching, as in skim).
-pub fn fuzzy_matcher() -> SkimMatcherV2 {
-    SkimMatcherV2::default().ignore_case()
-}
-
-pub fn fuzzy(matcher: &SkimMatcherV2, choice: &str, word: &str) -> bool {
-    !choice.is_empty() && matcher.fuzzy_match(choice, word).is_some()
 }
 
 /// The value at `path` inside `data` (compact JSON text, see [`crate::store::compact_json`]), as the

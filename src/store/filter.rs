@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, Input};
 
 use super::{Store, id_time};
 use crate::query::text::{self, data_at_compact, type_matches};
+use crate::query::word::BareWord;
 use crate::query::{Group, Query, Test};
 
 /// One free-text word.
@@ -85,25 +86,24 @@ impl<'q> Compiled<'q> {
         );
         let (low, high) = query.time_window();
         let range = store.time_range(low, high, within);
-        let matcher = text::fuzzy_matcher();
-        let fuzzy_table = |values: &super::Interner, word: &str| -> Vec<bool> {
-            values
-                .values()
-                .map(|v| text::fuzzy(&matcher, v, word))
-                .collect()
+        let word_table = |values: &super::Interner, word: &BareWord| -> Vec<bool> {
+            values.values().map(|v| word.matches(v)).collect()
         };
         let words = query
             .terms()
             .iter()
             .filter_map(|term| match &term.test {
-                Test::Text(word) => Some(Word {
-                    negated: term.negated,
-                    users: fuzzy_table(&store.users, word),
-                    kinds: fuzzy_table(&store.kinds, word),
-                    ips: fuzzy_table(&store.ips, word),
-                    uas: fuzzy_table(&store.uas, word),
-                    data_hits: store.data_hits(&word.to_ascii_lowercase(), range.clone()),
-                }),
+                Test::Text(word) => {
+                    let word = BareWord::new(word);
+                    Some(Word {
+                        negated: term.negated,
+                        users: word_table(&store.users, &word),
+                        kinds: word_table(&store.kinds, &word),
+                        ips: word_table(&store.ips, &word),
+                        uas: word_table(&store.uas, &word),
+                        data_hits: store.data_hits(word.lower(), range.clone()),
+                    })
+                }
                 _ => None,
             })
             .collect();
