@@ -233,7 +233,7 @@ pub struct TailArgs {
     pub state: Option<PathBuf>,
 
     /// Only entries matching this query (the filter bar's language)
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 
     /// Stop after writing N entries
@@ -258,8 +258,8 @@ pub struct QueryArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Only entries matching this query
-    #[arg(long, value_name = "EXPR")]
+    /// Only entries matching this query (may begin with `-`: `--filter -type:auth:login`)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 
     /// Output format

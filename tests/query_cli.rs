@@ -156,3 +156,13 @@ fn output_to_a_terminal_shows_hostile_controls_as_escapes() {
         );
     }
 }
+
+#[test]
+fn a_filter_that_begins_with_a_dash_is_a_filter_not_an_option() {
+    let input = format!("{A}\n{B}\n");
+    for filter in ["-type:auth:login", "-user:alice type:api:*"] {
+        let out = auditui(&["query", "-", "--filter", filter], &input);
+        assert!(out.status.success(), "{filter}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{B}\n"), "{filter}");
+    }
+}
