@@ -250,6 +250,8 @@ pub enum QueryFormat {
     Jsonl,
     Csv,
     Count,
+    /// A table of the values of `--by`: count, share, first and last seen.
+    Counts,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -265,6 +267,11 @@ pub struct QueryArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: QueryFormat,
+
+    /// With --format counts: the field to count by (user, type, ip, ua or data.KEY)
+    #[arg(long, value_name = "FIELD", value_parser = crate::commands::query_counts::CountBy::parse,
+        required_if_eq("format", "counts"))]
+    pub by: Option<crate::commands::query_counts::CountBy>,
 }
 
 #[cfg(test)]

@@ -4,5 +4,6 @@ pub mod demo;
 pub mod doctor;
 pub mod live;
 pub mod query;
+pub mod query_counts;
 pub mod simulate;
 pub mod tail;

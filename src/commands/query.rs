@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::commands::query_counts::{CountBy, write_counts};
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
@@ -31,21 +32,34 @@ pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         QueryFormat::Jsonl => Output::Jsonl,
         QueryFormat::Csv => Output::Csv,
         QueryFormat::Count => Output::Count,
+        // The matches are gathered as JSON lines, then counted.
+        QueryFormat::Counts => Output::Jsonl,
+    };
+    let by = match args.format {
+        QueryFormat::Counts => args.by.clone(),
+        _ => None,
     };
     // The scan is CPU-bound and uses its own threads: keep it off the async workers.
     let files = args.files.clone();
-    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output)).await?
+    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output, by.as_ref())).await?
 }
 
 fn run_blocking(
     files: &[std::path::PathBuf],
     query: &Query,
     output: Output,
+    by: Option<&CountBy>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     // Matches are data for a pipe, but entries are hostile: a terminal gets their controls escaped.
     let on_terminal = stdout.is_terminal();
-    let mut out = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
+    let mut stdout = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
+    let mut matches = Vec::new();
+    let out: &mut dyn Write = match by {
+        Some(_) => &mut matches,
+        None => &mut stdout,
+    };
+    let mut out = out;
     if output == Output::Csv {
         export::write_csv_header(&mut out)?;
     }
@@ -85,7 +99,10 @@ fn run_blocking(
     if output == Output::Count {
         writeln!(out, "{matched}")?;
     }
-    out.flush()?;
+    if let Some(by) = by {
+        write_counts(&matches, by, &mut stdout)?;
+    }
+    stdout.flush()?;
     if malformed > 0 {
         eprintln!(
             "auditui: {malformed} malformed entries skipped (listed above with their line numbers)"
