@@ -227,3 +227,26 @@ fn counts_need_a_field_that_exists() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("expected user, type, ip, ua or data.KEY"));
 }
+
+#[test]
+fn new_ip_is_answered_from_the_entries_in_order() {
+    // alice from 10.0.0.1, then from 10.0.0.7 (new for her), then svc (first entry: the baseline).
+    let c = A
+        .replace("01a1e6ce-4ad3-7b00", "01a1e6cf-0000-7b00")
+        .replace("10.0.0.1", "10.0.0.7");
+    let input = format!("{c}\n{B}\n{A}\n");
+    let out = auditui(&["query", "-", "--filter", "new:ip"], &input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].contains("01a1e6cf-0000-7b00") && lines[0].contains("10.0.0.7"),
+        "{stdout}"
+    );
+    let out = auditui(
+        &["query", "-", "--filter", "-is:new", "--format", "count"],
+        &input,
+    );
+    assert_eq!(text(&out.stdout), "2\n");
+}

@@ -218,6 +218,7 @@ fn holds(test: &Test, e: &Entry) -> bool {
         }
         Test::Since(t) => e.ts >= *t,
         Test::Until(t) => e.ts < *t,
+        Test::New(_) => unreachable!("not generated: it depends on the entries before"),
         Test::Text(w) => {
             [&e.user, &e.kind, &e.ip, &e.user_agent]
                 .iter()
@@ -283,6 +284,7 @@ fn key(test: &Test, index: usize) -> String {
         Test::Data { path, .. } => format!("data.{}", path.join(".")),
         Test::Since(_) => "since".into(),
         Test::Until(_) => "until".into(),
+        Test::New(_) => "new".into(),
         Test::Text(_) => format!("word {index}"),
     }
 }

@@ -8,7 +8,6 @@ use crate::export::format_utc;
 use crate::query::text::data_at_compact;
 use crate::sanitize::clean_truncated;
 use crate::store::counts::{Counts, Dimension, HOUR, Stats};
-use crate::store::load::load_lines;
 use crate::store::{Store, View};
 
 /// What `--by` names: a column, or a path inside `data`.
@@ -53,16 +52,18 @@ struct Line {
     stats: Stats,
 }
 
-/// Counts the entries of `jsonl` (one matching entry per line) by `by` and writes the table.
-pub fn write_counts(jsonl: &[u8], by: &CountBy, out: &mut impl Write) -> io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let (store, _) = load_lines(jsonl, threads);
-    let view = View::new(&store, &crate::query::Query::default());
+/// Counts the entries of `view` by `by` and writes the table.
+pub fn write_counts(
+    store: &Store,
+    view: &View,
+    by: &CountBy,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let (lines, missing) = match by {
         CountBy::Column(dimension) => {
-            let counts = Counts::new(&store, &view, HOUR);
+            let counts = Counts::new(store, view, HOUR);
             let lines = counts
-                .top(&store, *dimension, usize::MAX)
+                .top(store, *dimension, usize::MAX)
                 .into_iter()
                 .map(|v| Line {
                     value: v.value.to_owned(),
@@ -71,9 +72,9 @@ pub fn write_counts(jsonl: &[u8], by: &CountBy, out: &mut impl Write) -> io::Res
                 .collect();
             (lines, 0)
         }
-        CountBy::Data(path) => by_data(&store, &view, path),
+        CountBy::Data(path) => by_data(store, view, path),
     };
-    let total = store.len().max(1) as f64;
+    let total = view.len().max(1) as f64;
     writeln!(
         out,
         "{:>9}  {:>6}  {:<27}  {:<27}  {}",
@@ -98,7 +99,7 @@ pub fn write_counts(jsonl: &[u8], by: &CountBy, out: &mut impl Write) -> io::Res
     writeln!(
         out,
         "{} entries, {} distinct values{}",
-        store.len(),
+        view.len(),
         lines.len(),
         if missing > 0 {
             format!(", {missing} entries without {}", by.title())

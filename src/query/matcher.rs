@@ -1,6 +1,9 @@
 //! A query tested on one entry at a time, for streams (`auditui query`) where there is no store. The
 //! outcome of the tests on users, types, IPs and user agents is remembered per distinct value, as the
 //! store does, so long streams cost a hash look-up per field.
+//!
+//! `is:new` and `new:` terms depend on the entries before each one, which a stream does not hold in
+//! order: here they never hold. Callers with such a query use the store ([`Query::uses_history`]).
 
 use std::collections::HashMap;
 
@@ -49,7 +52,7 @@ impl<'q> Matcher<'q> {
         let needs_data = query
             .terms()
             .iter()
-            .any(|t| matches!(t.test, Test::Text(_) | Test::Data { .. }));
+            .any(|t| matches!(t.test, Test::Text(_) | Test::Data { .. } | Test::New(_)));
         Matcher {
             query,
             groups: query.groups(),
@@ -139,7 +142,7 @@ impl<'q> Matcher<'q> {
                 .positive
                 .iter()
                 .chain(&g.negative)
-                .any(|t| matches!(t, Test::Data { .. }));
+                .any(|t| matches!(t, Test::Data { .. } | Test::New(_)));
             !is_data
                 || g.holds(|t| match t {
                     Test::Data { path, needle } => data_at_compact(&data, path)
