@@ -98,3 +98,37 @@ fn memory_accounting_counts_the_arena() {
     );
     assert!(store.heap_bytes() > before + 100 * 40);
 }
+
+#[test]
+fn goto_lands_on_the_first_entry_of_the_view_at_or_after_a_time() {
+    // UUIDv7 ids whose times agree with the timestamps, one entry a minute from 00:00.
+    let v7 = |ms: u128, n: u128| (ms << 80) | (7 << 76) | n;
+    let base_ms: u128 = 1_735_689_600_000;
+    let entries: Vec<Entry> = (0..30u128)
+        .map(|m| {
+            let ts = format!("2025-01-01T00:{m:02}:00");
+            let user = if m % 2 == 0 { "even" } else { "odd" };
+            entry(v7(base_ms + m * 60_000, m), &ts, "a:b", user)
+        })
+        .collect();
+    let mut store = Store::new();
+    store.append(entries);
+    let minute = |m: i64| 1_735_689_600_000_000_000 + m * 60_000_000_000;
+    let all = View::new(&store, &crate::query::Query::default());
+    let odd = View::new(&store, &crate::query::Query::parse("user:odd", 0).unwrap());
+    let cases = [
+        (&all, minute(0), 0),
+        (&all, minute(10), 10),
+        (&all, minute(10) + 1, 11),
+        (&all, minute(-5), 0),
+        (&all, minute(29), 29),
+        (&all, minute(30), 30),
+        // In the odd minutes only: 10:00 lands on 11:00, the 6th of the view.
+        (&odd, minute(10), 5),
+        (&odd, minute(11), 5),
+        (&odd, minute(40), 15),
+    ];
+    for (view, t, expected) in cases {
+        assert_eq!(view.first_at_or_after(&store, t), expected, "{t}");
+    }
+}
