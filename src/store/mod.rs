@@ -11,6 +11,7 @@ pub mod first_seen;
 mod interner;
 pub mod load;
 pub mod record;
+pub mod search;
 mod view;
 
 use std::collections::HashMap;
@@ -423,4 +424,4 @@ impl std::fmt::Debug for StoredEntry<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) fn entry(id: u128, ts: &str, kind: &str, user: &str) -> Entry {
+pub(crate) fn entry(id: u128, ts: &str, kind: &str, user: &str) -> Entry {
     let text = format!(
         r#"{{"id":"{}","timestamp":"{ts}","type":"{kind}","user":"{user}","ip":"10.0.0.1","user_agent":"ua","data":{{"n":{id}}}}}"#,
         Uuid::from_u128(id)
