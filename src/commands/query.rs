@@ -34,6 +34,9 @@ pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         QueryFormat::Jsonl => Output::Jsonl,
         QueryFormat::Csv => Output::Csv,
         QueryFormat::Count => Output::Count,
+        QueryFormat::Ocsf | QueryFormat::Ecs | QueryFormat::Timesketch => {
+            Output::Mapped(args.format.entry_format().expect("an entry format"))
+        }
         QueryFormat::Counts => Output::Jsonl,
     };
     let by = match args.format {
@@ -138,6 +141,14 @@ fn write_view(store: &Store, view: &View, output: Output, out: &mut impl Write) 
         Output::Jsonl => {
             for &i in view.indices() {
                 writeln!(out, "{}", store.get(i).json_line())?;
+            }
+            Ok(())
+        }
+        Output::Mapped(format) => {
+            crate::formats::write_header(out, format)?;
+            for &i in view.indices() {
+                let entry = store.get(i);
+                crate::formats::write_entry(out, format, &entry.row(), &entry.json_line())?;
             }
             Ok(())
         }
