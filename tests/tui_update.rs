@@ -722,3 +722,29 @@ fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_f
         assert_eq!(mode(&state.export_dir), 0o700);
     }
 }
+
+#[test]
+fn a_failed_enter_leaves_the_committed_filter_applied_not_a_prefix_of_the_bad_text() {
+    let mut state = with_incident();
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(), 2);
+    // While typing, ` zzq` is a valid prefix (a bare word matching nothing): previewed live.
+    press(&mut state, "/ zzq");
+    assert_eq!(state.view.len(), 0);
+    press(&mut state, ":\"x");
+    assert!(state.filter.error.is_some());
+    press_code(&mut state, KeyCode::Enter);
+    assert!(!state.filter.focused);
+    assert_eq!(
+        state.filter.applied, "type:admin:*",
+        "the committed filter is in effect"
+    );
+    assert_eq!(state.view.len(), 2, "not the prefix `type:admin:* zzq`");
+    assert_eq!(
+        state.filter.editor.text(),
+        "type:admin:* zzq:\"x",
+        "the bad text stays to be fixed"
+    );
+    assert!(state.filter.error.is_some(), "with its error");
+}
