@@ -748,3 +748,35 @@ fn a_failed_enter_leaves_the_committed_filter_applied_not_a_prefix_of_the_bad_te
     );
     assert!(state.filter.error.is_some(), "with its error");
 }
+
+#[test]
+fn after_recalling_history_esc_shows_the_filter_that_is_applied() {
+    let mut state = with_incident();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    press(&mut state, "/");
+    state.handle_key(ctrl_u);
+    press(&mut state, "type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(), 3);
+    for recall in [
+        vec![KeyCode::Up],
+        vec![KeyCode::Up, KeyCode::Up],
+        vec![KeyCode::Up, KeyCode::Down],
+    ] {
+        press(&mut state, "/");
+        for code in recall.iter().copied() {
+            press_code(&mut state, code);
+        }
+        press_code(&mut state, KeyCode::Esc);
+        assert_eq!(
+            state.filter.editor.text(),
+            state.filter.applied,
+            "{recall:?}"
+        );
+        assert_eq!(state.filter.applied, "type:auth:failed", "{recall:?}");
+        assert_eq!(state.view.len(), 3, "{recall:?}");
+        assert!(state.filter.error.is_none());
+    }
+}
