@@ -780,3 +780,21 @@ fn after_recalling_history_esc_shows_the_filter_that_is_applied() {
         assert!(state.filter.error.is_none());
     }
 }
+
+#[test]
+fn q_in_the_detail_view_goes_back_to_the_list_with_the_filter_kept() {
+    let mut state = with_incident();
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    press_code(&mut state, KeyCode::Enter);
+    assert!(matches!(state.mode, Mode::Detail(_)));
+    let effects = press(&mut state, "q");
+    assert!(!effects.contains(&Effect::Quit), "{effects:?}");
+    assert!(matches!(state.mode, Mode::List));
+    assert_eq!(state.filter.applied, "type:admin:*");
+    assert_eq!(state.view.len(), 2);
+    // ctrl-c still quits from anywhere.
+    press_code(&mut state, KeyCode::Enter);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(state.handle_key(ctrl_c), vec![Effect::Quit]);
+}
