@@ -102,7 +102,7 @@ fn filter_keystrokes_by_user(bencher: divan::Bencher) {
     type_and_retype(bencher, "user:user42");
 }
 
-/// As above, with free text (fuzzy over users, types, IPs and agents; substring of data).
+/// As above, with free text (bare words: substring, or a typo within a word of a user, type, IP or agent).
 #[divan::bench]
 fn filter_keystrokes_free_text(bencher: divan::Bencher) {
     type_and_retype(bencher, "vault");

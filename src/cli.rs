@@ -435,7 +435,7 @@ pub struct TailArgs {
     pub state: Option<PathBuf>,
 
     /// Only entries matching this query (the filter bar's language)
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 
     /// Stop after writing N entries
@@ -461,10 +461,12 @@ pub enum QueryFormat {
     Timesketch,
     /// Only the number of matches
     Count,
+    /// A table of the values of `--by`: count, share, first and last seen.
+    Counts,
 }
 
 impl QueryFormat {
-    /// The entry format, for every choice but `count`.
+    /// The entry format, for every choice but `count` and `counts`.
     pub fn entry_format(self) -> Option<crate::formats::Format> {
         use crate::formats::Format;
         Some(match self {
@@ -473,7 +475,7 @@ impl QueryFormat {
             QueryFormat::Ocsf => Format::Ocsf,
             QueryFormat::Ecs => Format::Ecs,
             QueryFormat::Timesketch => Format::Timesketch,
-            QueryFormat::Count => return None,
+            QueryFormat::Count | QueryFormat::Counts => return None,
         })
     }
 }
@@ -484,13 +486,18 @@ pub struct QueryArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Only entries matching this query
-    #[arg(long, value_name = "EXPR")]
+    /// Only entries matching this query (may begin with `-`: `--filter -type:auth:login`)
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 
     /// Output format (ocsf, ecs and timesketch: see README "Formats")
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: QueryFormat,
+
+    /// With --format counts: the field to count by (user, type, ip, ua or data.KEY)
+    #[arg(long, value_name = "FIELD", value_parser = crate::commands::query_counts::CountBy::parse,
+        required_if_eq("format", "counts"))]
+    pub by: Option<crate::commands::query_counts::CountBy>,
 }
 
 #[cfg(test)]

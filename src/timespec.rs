@@ -62,6 +62,49 @@ pub fn parse_instant(text: &str, now: UnixNanos) -> Result<UnixNanos, TimeSpecEr
     parse_timestamp(text).map_err(|_| TimeSpecError::BadInstant(text.chars().take(40).collect()))
 }
 
+/// Where `goto_time` jumps: `14:05` or `14:05:30` (UTC) is the latest such time at or before
+/// `reference` (today's, or yesterday's when today's is still to come); `-2h` or `2h` is that long
+/// before `reference`; anything else a timestamp (`2026-11-24T14:05`, `2026-11-24 14:05`).
+/// `reference` is the newest time the investigator is looking at: the newest entry loaded, or now.
+pub fn parse_goto(text: &str, reference: UnixNanos) -> Result<UnixNanos, TimeSpecError> {
+    let text = text.trim();
+    let bad = || TimeSpecError::BadInstant(text.chars().take(40).collect());
+    if let Some(time) = clock_time(text) {
+        const DAY: i64 = 86_400 * 1_000_000_000;
+        let midnight = reference.div_euclid(DAY) * DAY;
+        let today = midnight + time;
+        return Ok(if today <= reference {
+            today
+        } else {
+            today - DAY
+        });
+    }
+    if let Ok(span) = parse_duration(text.strip_prefix('-').unwrap_or(text)) {
+        let span = i64::try_from(span.as_nanos()).unwrap_or(i64::MAX);
+        return Ok(reference.saturating_sub(span));
+    }
+    let spelled = match text.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &text[..10], &text[11..]),
+        _ => text.to_owned(),
+    };
+    parse_timestamp(&spelled).map_err(|_| bad())
+}
+
+/// `HH:MM` or `HH:MM:SS` as nanoseconds since midnight.
+fn clock_time(text: &str) -> Option<i64> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| !(1..=2).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<i64> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
+    (h < 24 && m < 60 && sec < 60).then(|| ((h * 60 + m) * 60 + sec) * 1_000_000_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +150,44 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse_instant(text, NOW).ok(), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn goto_times() {
+        // 2025-11-24T16:00:00Z.
+        let reference = 1_764_000_000 * SEC;
+        let midnight = 1_763_942_400 * SEC;
+        let at = |h: i64, m: i64, s: i64| midnight + ((h * 60 + m) * 60 + s) * SEC;
+        let cases = [
+            ("14:05", Some(at(14, 5, 0))),
+            ("9:05", Some(at(9, 5, 0))),
+            ("14:05:30", Some(at(14, 5, 30))),
+            ("16:00", Some(reference)),
+            // Still to come today: yesterday's.
+            ("16:01", Some(at(16, 1, 0) - 86_400 * SEC)),
+            ("23:59", Some(at(23, 59, 0) - 86_400 * SEC)),
+            ("00:00", Some(midnight)),
+            ("-2h", Some(reference - 7200 * SEC)),
+            ("2h", Some(reference - 7200 * SEC)),
+            (" -1h30m ", Some(reference - 5400 * SEC)),
+            ("2025-11-24T09:00", Some(at(9, 0, 0))),
+            ("2025-11-24 09:00", Some(at(9, 0, 0))),
+            (
+                "2025-11-23T23:00:00+01:00",
+                Some(at(22, 0, 0) - 86_400 * SEC),
+            ),
+            ("24:00", None),
+            ("14:60", None),
+            ("14:5:", None),
+            ("1405", None),
+            ("14:05pm", None),
+            ("--2h", None),
+            ("", None),
+            ("yesterday", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_goto(text, reference).ok(), expected, "{text:?}");
         }
     }
 }

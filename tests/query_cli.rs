@@ -156,3 +156,97 @@ fn output_to_a_terminal_shows_hostile_controls_as_escapes() {
         );
     }
 }
+
+#[test]
+fn a_filter_that_begins_with_a_dash_is_a_filter_not_an_option() {
+    let input = format!("{A}\n{B}\n");
+    for filter in ["-type:auth:login", "-user:alice type:api:*"] {
+        let out = auditui(&["query", "-", "--filter", filter], &input);
+        assert!(out.status.success(), "{filter}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{B}\n"), "{filter}");
+    }
+}
+
+#[test]
+fn counts_by_a_column_or_a_data_key_list_values_most_first() {
+    let c = A
+        .replace("01a1e6ce-4ad3-7b00", "01a1e6cf-0000-7b00")
+        .replace("00:00:41", "00:05:00");
+    let input = format!("{A}\n{B}\n{c}\nnot json\n");
+    let out = auditui(
+        &["query", "-", "--format", "counts", "--by", "user"],
+        &input,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("    COUNT   SHARE  FIRST SEEN"),
+        "{stdout}"
+    );
+    assert!(lines[0].ends_with("USER"), "{stdout}");
+    assert_eq!(
+        lines[1],
+        "        2   66.7%  2026-11-17T00:00:41.687930Z  2026-11-17T00:05:00.687930Z  alice@example.com"
+    );
+    assert!(lines[2].trim_start().starts_with("1   33.3%"), "{stdout}");
+    assert!(lines[2].ends_with("svc@example.com"), "{stdout}");
+    assert_eq!(lines[3], "3 entries, 2 distinct values");
+    assert!(
+        text(&out.stderr).contains("-:4: skipped"),
+        "malformed lines still reported"
+    );
+
+    let out = auditui(
+        &[
+            "query",
+            "-",
+            "--format",
+            "counts",
+            "--by",
+            "data.site",
+            "--filter",
+            "-ip:10.0.0.9",
+        ],
+        &input,
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.lines().nth(1).unwrap().ends_with("  eu"), "{stdout}");
+    assert!(
+        stdout.contains("3 entries, 1 distinct values, 1 entries without data.site"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn counts_need_a_field_that_exists() {
+    let out = auditui(&["query", "-", "--format", "counts"], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--by"), "{}", text(&out.stderr));
+    let out = auditui(&["query", "-", "--format", "counts", "--by", "email"], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("expected user, type, ip, ua or data.KEY"));
+}
+
+#[test]
+fn new_ip_is_answered_from_the_entries_in_order() {
+    // alice from 10.0.0.1, then from 10.0.0.7 (new for her), then svc (first entry: the baseline).
+    let c = A
+        .replace("01a1e6ce-4ad3-7b00", "01a1e6cf-0000-7b00")
+        .replace("10.0.0.1", "10.0.0.7");
+    let input = format!("{c}\n{B}\n{A}\n");
+    let out = auditui(&["query", "-", "--filter", "new:ip"], &input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].contains("01a1e6cf-0000-7b00") && lines[0].contains("10.0.0.7"),
+        "{stdout}"
+    );
+    let out = auditui(
+        &["query", "-", "--filter", "-is:new", "--format", "count"],
+        &input,
+    );
+    assert_eq!(text(&out.stdout), "2\n");
+}

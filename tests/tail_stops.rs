@@ -217,3 +217,26 @@ async fn a_restart_with_state_cuts_the_partial_line_a_killed_run_left_in_the_fil
             .unwrap_or_else(|e| panic!("{line:?} is not JSON: {e}"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_that_begins_with_a_dash_is_a_filter_not_an_option() {
+    let sim = start_simulator(quiet()).await;
+    let (lines, ok, stderr) = Tail::start(
+        &sim,
+        &[
+            "--from-start",
+            "--max",
+            "20",
+            "--filter",
+            "-type:auth:login",
+        ],
+    )
+    .finish()
+    .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(lines.len(), 20, "{stderr}");
+    for line in &lines {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
+        assert_ne!(entry["type"], "auth:login", "{line}");
+    }
+}

@@ -290,7 +290,8 @@ fn entries_appear_a_filter_narrows_the_detail_opens_copy_works_and_quit_restores
         "the OSC 52 sequence reached the terminal"
     );
 
-    session.type_text("q");
+    // q in the detail view goes back to the list; q there quits.
+    session.type_text("qq");
     let status = session.wait_exit();
     assert!(status.success(), "{status:?}");
     session.assert_terminal_restored();

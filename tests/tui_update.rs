@@ -404,10 +404,11 @@ fn help_opens_over_the_current_view_and_closes_back_to_it() {
 fn quit_keys_quit_from_every_view() {
     let mut state = with_incident();
     assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
-    press_code(&mut state, KeyCode::Enter);
-    assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
-    press(&mut state, "?");
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    // In the detail view q goes back (see below); ctrl-c quits.
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
+    press(&mut state, "?");
     assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
 }
 
@@ -852,4 +853,80 @@ fn the_pause_notice_names_the_key_the_keymap_binds() {
     press(&mut state, "P");
     let notice = state.notice.clone().unwrap();
     assert_eq!(notice.text, "polling paused: nothing is lost, P resumes");
+}
+
+#[test]
+fn a_failed_enter_leaves_the_committed_filter_applied_not_a_prefix_of_the_bad_text() {
+    let mut state = with_incident();
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(), 2);
+    // While typing, ` zzq` is a valid prefix (a bare word matching nothing): previewed live.
+    press(&mut state, "/ zzq");
+    assert_eq!(state.view.len(), 0);
+    press(&mut state, ":\"x");
+    assert!(state.filter.error.is_some());
+    press_code(&mut state, KeyCode::Enter);
+    assert!(!state.filter.focused);
+    assert_eq!(
+        state.filter.applied, "type:admin:*",
+        "the committed filter is in effect"
+    );
+    assert_eq!(state.view.len(), 2, "not the prefix `type:admin:* zzq`");
+    assert_eq!(
+        state.filter.editor.text(),
+        "type:admin:* zzq:\"x",
+        "the bad text stays to be fixed"
+    );
+    assert!(state.filter.error.is_some(), "with its error");
+}
+
+#[test]
+fn after_recalling_history_esc_shows_the_filter_that_is_applied() {
+    let mut state = with_incident();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    press(&mut state, "/");
+    state.handle_key(ctrl_u);
+    press(&mut state, "type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(), 3);
+    for recall in [
+        vec![KeyCode::Up],
+        vec![KeyCode::Up, KeyCode::Up],
+        vec![KeyCode::Up, KeyCode::Down],
+    ] {
+        press(&mut state, "/");
+        for code in recall.iter().copied() {
+            press_code(&mut state, code);
+        }
+        press_code(&mut state, KeyCode::Esc);
+        assert_eq!(
+            state.filter.editor.text(),
+            state.filter.applied,
+            "{recall:?}"
+        );
+        assert_eq!(state.filter.applied, "type:auth:failed", "{recall:?}");
+        assert_eq!(state.view.len(), 3, "{recall:?}");
+        assert!(state.filter.error.is_none());
+    }
+}
+
+#[test]
+fn q_in_the_detail_view_goes_back_to_the_list_with_the_filter_kept() {
+    let mut state = with_incident();
+    press(&mut state, "/type:admin:*");
+    press_code(&mut state, KeyCode::Enter);
+    press_code(&mut state, KeyCode::Enter);
+    assert!(matches!(state.mode, Mode::Detail(_)));
+    let effects = press(&mut state, "q");
+    assert!(!effects.contains(&Effect::Quit), "{effects:?}");
+    assert!(matches!(state.mode, Mode::List));
+    assert_eq!(state.filter.applied, "type:admin:*");
+    assert_eq!(state.view.len(), 2);
+    // ctrl-c still quits from anywhere.
+    press_code(&mut state, KeyCode::Enter);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
 }

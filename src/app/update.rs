@@ -167,6 +167,13 @@ impl State {
                 if self.filter.error.is_none() {
                     let text = self.filter.editor.text().to_owned();
                     self.filter.history.push(&text);
+                } else {
+                    // A failed Enter commits nothing: the filter committed before stays in effect,
+                    // not the last valid prefix previewed while typing; the bad text keeps its error.
+                    let error = self.filter.error.take();
+                    let committed = self.filter.before_focus.clone();
+                    self.apply_filter_text(&committed);
+                    self.filter.error = error;
                 }
             }
             Command::CancelFilter => {

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod doctor;
 pub mod live;
 pub mod query;
+pub mod query_counts;
 pub mod shell;
 pub mod simulate;
 pub mod tail;

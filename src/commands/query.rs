@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::commands::query_counts::{CountBy, write_counts};
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
 use crate::sanitize::{ScreenSafe, clean, clean_truncated};
+use crate::store::load::load_lines;
+use crate::store::{Store, View};
 
 /// Malformed lines listed one by one before only a count is given.
 const LISTED: usize = 20;
@@ -34,22 +37,40 @@ pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         QueryFormat::Ocsf | QueryFormat::Ecs | QueryFormat::Timesketch => {
             Output::Mapped(args.format.entry_format().expect("an entry format"))
         }
+        QueryFormat::Counts => Output::Jsonl,
+    };
+    let by = match args.format {
+        QueryFormat::Counts => args.by.clone(),
+        _ => None,
     };
     // The scan is CPU-bound and uses its own threads: keep it off the async workers.
     let files = args.files.clone();
-    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output)).await?
+    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output, by.as_ref())).await?
 }
 
 fn run_blocking(
     files: &[std::path::PathBuf],
     query: &Query,
     output: Output,
+    by: Option<&CountBy>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     // Matches are data for a pipe, but entries are hostile: a terminal gets their controls escaped.
     let on_terminal = stdout.is_terminal();
-    let mut out = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
-    if output == Output::Csv {
+    let mut stdout = BufWriter::with_capacity(1 << 20, ScreenSafe::new(stdout.lock(), on_terminal));
+    // Counts, and terms that depend on the entries before each one (`new:ip`), need every entry in
+    // order in a store: the scan then gathers all entries, and the store filters them.
+    let in_store = by.is_some() || query.uses_history();
+    let everything = Query::default();
+    let (scan_query, scan_output) = if in_store {
+        (&everything, Output::Jsonl)
+    } else {
+        (query, output)
+    };
+    let mut gathered = Vec::new();
+    let out: &mut dyn Write = if in_store { &mut gathered } else { &mut stdout };
+    let mut out = out;
+    if scan_output == Output::Csv {
         export::write_csv_header(&mut out)?;
     }
     let mut matched = 0u64;
@@ -63,8 +84,8 @@ fn run_blocking(
         } else {
             Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
         };
-        let report =
-            scan(input, query, output, &mut out).with_context(|| format!("cannot read {name}"))?;
+        let report = scan(input, scan_query, scan_output, &mut out)
+            .with_context(|| format!("cannot read {name}"))?;
         matched += report.matched;
         for bad in report
             .malformed
@@ -85,14 +106,51 @@ fn run_blocking(
         }
         malformed += report.malformed.len();
     }
-    if output == Output::Count {
+    if in_store {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let (store, _) = load_lines(&gathered, threads);
+        let view = View::new(&store, query);
+        match by {
+            Some(by) => write_counts(&store, &view, by, &mut stdout)?,
+            None => write_view(&store, &view, output, &mut stdout)?,
+        }
+    } else if output == Output::Count {
         writeln!(out, "{matched}")?;
     }
-    out.flush()?;
+    stdout.flush()?;
     if malformed > 0 {
         eprintln!(
             "auditui: {malformed} malformed entries skipped (listed above with their line numbers)"
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The entries of a view filtered in a store, in id order (JSON lines are written back whole, keys in
+/// the API's order).
+fn write_view(store: &Store, view: &View, output: Output, out: &mut impl Write) -> io::Result<()> {
+    match output {
+        Output::Count => writeln!(out, "{}", view.len()),
+        Output::Csv => {
+            export::write_csv_header(out)?;
+            for &i in view.indices() {
+                export::write_csv_row(out, &store.get(i).row())?;
+            }
+            Ok(())
+        }
+        Output::Jsonl => {
+            for &i in view.indices() {
+                writeln!(out, "{}", store.get(i).json_line())?;
+            }
+            Ok(())
+        }
+        Output::Mapped(format) => {
+            crate::formats::write_header(out, format)?;
+            for &i in view.indices() {
+                let entry = store.get(i);
+                crate::formats::write_entry(out, format, &entry.row(), &entry.json_line())?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -1,13 +1,16 @@
 //! A query tested on one entry at a time, for streams (`auditui query`) where there is no store. The
 //! outcome of the tests on users, types, IPs and user agents is remembered per distinct value, as the
 //! store does, so long streams cost a hash look-up per field.
+//!
+//! `is:new` and `new:` terms depend on the entries before each one, which a stream does not hold in
+//! order: here they never hold. Callers with such a query use the store ([`Query::uses_history`]).
 
 use std::collections::HashMap;
 
-use fuzzy_matcher::skim::SkimMatcherV2;
 use rustc_hash::FxBuildHasher;
 
 use super::text::{self, data_at_compact, type_matches};
+use super::word::BareWord;
 use super::{Group, Query, Test};
 use crate::entry::{Row, compact_json};
 use crate::timestamp::UnixNanos;
@@ -26,7 +29,8 @@ pub struct Matcher<'q> {
     query: &'q Query,
     groups: Vec<Group<'q>>,
     window: (Option<UnixNanos>, Option<UnixNanos>),
-    fuzzy: SkimMatcherV2,
+    /// The bare words, in order.
+    words: Vec<BareWord>,
     /// Per column: the outcome of every column-only group, by value.
     caches: [Cache; 4],
     /// Per word: does a column value fuzzy-match, by (column, value).
@@ -36,22 +40,25 @@ pub struct Matcher<'q> {
 
 impl<'q> Matcher<'q> {
     pub fn new(query: &'q Query) -> Self {
-        let words = query
+        let words: Vec<BareWord> = query
             .terms()
             .iter()
-            .filter(|t| matches!(t.test, Test::Text(_)))
-            .count();
+            .filter_map(|t| match &t.test {
+                Test::Text(w) => Some(BareWord::new(w)),
+                _ => None,
+            })
+            .collect();
         let needs_data = query
             .terms()
             .iter()
-            .any(|t| matches!(t.test, Test::Text(_) | Test::Data { .. }));
+            .any(|t| matches!(t.test, Test::Text(_) | Test::Data { .. } | Test::New(_)));
         Matcher {
             query,
             groups: query.groups(),
             window: query.time_window(),
-            fuzzy: text::fuzzy_matcher(),
             caches: Default::default(),
-            word_caches: (0..words).map(|_| Default::default()).collect(),
+            word_caches: (0..words.len()).map(|_| Default::default()).collect(),
+            words,
             needs_data,
         }
     }
@@ -97,12 +104,12 @@ impl<'q> Matcher<'q> {
         let data = compact_json(f.data);
         let mut word = 0;
         for term in self.query.terms() {
-            let Test::Text(w) = &term.test else {
+            let Test::Text(_) = &term.test else {
                 continue;
             };
             let caches = &mut self.word_caches[word];
+            let w = &self.words[word];
             word += 1;
-            let fuzzy = &self.fuzzy;
             let mut hit = false;
             for (column, value) in [
                 (Column::User, f.user),
@@ -114,7 +121,7 @@ impl<'q> Matcher<'q> {
                 let found = match cache.get(value) {
                     Some(&found) => found,
                     None => {
-                        let found = text::fuzzy(fuzzy, value, w);
+                        let found = w.matches(value);
                         cache.insert(value.into(), found);
                         found
                     }
@@ -124,7 +131,7 @@ impl<'q> Matcher<'q> {
                     break;
                 }
             }
-            hit = hit || text::contains_ignore_ascii_case(&data, &w.to_ascii_lowercase());
+            hit = hit || text::contains_ignore_ascii_case(&data, w.lower());
             if hit == term.negated {
                 return false;
             }
@@ -134,7 +141,7 @@ impl<'q> Matcher<'q> {
                 .positive
                 .iter()
                 .chain(&g.negative)
-                .any(|t| matches!(t, Test::Data { .. }));
+                .any(|t| matches!(t, Test::Data { .. } | Test::New(_)));
             !is_data
                 || g.holds(|t| match t {
                     Test::Data { path, needle } => data_at_compact(&data, path)

@@ -6,8 +6,11 @@
 //! - `type:auth:login` exact, `type:auth:*` glob (`*`, `?`); only the first colon separates key and value.
 //! - `ip:203.0.113.7` one address, `ip:10.0.0.0/8` or `ip:2001:db8::/32` a block.
 //! - `since:15m`, `since:2026-11-24T09:00` (timestamp at or after); `until:` (strictly before).
+//! - `is:new`: the entry shows its user from a new IP, with a new user agent or doing a new type of
+//!   thing (within everything loaded); `new:ip`, `new:ua`, `new:type` one of them.
 //! - `-key:value` negates; `"quoted values"` hold spaces (`\"` and `\\` inside).
-//! - Bare words: fuzzy against user, type, IP and user agent, or substring of `data`'s compact JSON.
+//! - Bare words: contained in the user, type, IP, user agent or `data`'s compact JSON (ASCII case
+//!   ignored), or a typo away from one of the words of a user, type, IP or user agent (see [`word`]).
 //!
 //! A query is a list of terms. Terms on different keys must all hold (AND); positive terms repeated on the
 //! same key are alternatives (OR); a negated term (`-key:value`) must not hold. Bare words are free text
@@ -19,6 +22,7 @@ mod parser;
 pub mod prefilter;
 pub mod scan;
 pub mod text;
+pub mod word;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -61,8 +65,12 @@ pub enum Test {
     Since(UnixNanos),
     /// `until:`: timestamp strictly before.
     Until(UnixNanos),
-    /// A bare word or quoted phrase: fuzzy against user, type, IP and user agent, substring of `data`.
+    /// A bare word or quoted phrase: see [`word`].
     Text(String),
+    /// `is:new` (mask [`NEW_ANY`](crate::store::first_seen::NEW_ANY)), `new:ip`, `new:ua`, `new:type`:
+    /// the entry shows its user somewhere new (see [`crate::store::first_seen`]). It depends on what was
+    /// loaded before the entry, so only a store can answer it.
+    New(u8),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +95,7 @@ pub enum GroupKey<'a> {
     Data(&'a [String]),
     Since,
     Until,
+    New,
     /// Index of the term: each word is its own group.
     Text(usize),
 }
@@ -101,6 +110,7 @@ impl Test {
             Test::Data { path, .. } => GroupKey::Data(path),
             Test::Since(_) => GroupKey::Since,
             Test::Until(_) => GroupKey::Until,
+            Test::New(_) => GroupKey::New,
             Test::Text(_) => GroupKey::Text(index),
         }
     }
@@ -133,6 +143,12 @@ impl Query {
 
     pub fn terms(&self) -> &[Term] {
         &self.terms
+    }
+
+    /// Whether a term depends on the entries before each one (`is:new`, `new:ip`): then only a store,
+    /// which holds them in order, can evaluate the query.
+    pub fn uses_history(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.test, Test::New(_)))
     }
 
     /// The terms grouped by key, in order of first appearance.

@@ -3,10 +3,11 @@
 use std::net::IpAddr;
 
 use super::{IpPattern, QueryError, Term, Test, TypePattern};
+use crate::store::first_seen::{NEW_ANY, NEW_IP, NEW_TYPE, NEW_UA};
 use crate::timespec::parse_instant;
 use crate::timestamp::UnixNanos;
 
-const KEYS_HELP: &str = "expected user, type, ip, ua, data.<path>, since or until (quote the words to search for them as text)";
+const KEYS_HELP: &str = "expected user, type, ip, ua, data.<path>, since, until, is:new or new:ip|ua|type (quote the words to search for them as text)";
 
 struct Cursor {
     chars: Vec<char>,
@@ -219,6 +220,16 @@ fn key_test(
                 Test::Until(t)
             })
         }
+        "is" => match value.to_ascii_lowercase().as_str() {
+            "new" => Ok(Test::New(NEW_ANY)),
+            _ => Err(error(column, format!("`is:` knows only `is:new`, found {value:?}"))),
+        },
+        "new" => match value.to_ascii_lowercase().as_str() {
+            "ip" => Ok(Test::New(NEW_IP)),
+            "ua" => Ok(Test::New(NEW_UA)),
+            "type" => Ok(Test::New(NEW_TYPE)),
+            _ => Err(error(column, format!("`new:` needs ip, ua or type, found {value:?}"))),
+        },
         "" => Err(error(key_column, format!("a term needs a key before `:`: {KEYS_HELP}"))),
         _ => Err(error(key_column, format!("unknown key `{key}`: {KEYS_HELP}"))),
     }
@@ -375,6 +386,11 @@ mod tests {
                 vec![(false, Test::Since(1_795_510_800_000_000_000))],
             ),
             ("-user:bob", vec![(true, Test::User("bob".into()))]),
+            ("is:new", vec![(false, Test::New(NEW_ANY))]),
+            ("IS:New", vec![(false, Test::New(NEW_ANY))]),
+            ("new:ip", vec![(false, Test::New(NEW_IP))]),
+            ("-new:ua", vec![(true, Test::New(NEW_UA))]),
+            ("new:type", vec![(false, Test::New(NEW_TYPE))]),
             ("hello", vec![(false, Test::Text("hello".into()))]),
             ("-noise", vec![(true, Test::Text("noise".into()))]),
             (
@@ -440,6 +456,9 @@ mod tests {
             ("data.a..b:x", 1, "`data.` needs a path"),
             ("data.route:", 12, "`data.route:` needs a value"),
             ("\"\"", 1, "empty quotes"),
+            ("is:old", 4, "`is:` knows only `is:new`"),
+            ("is:", 4, "`is:` knows only `is:new`"),
+            ("new:user", 5, "`new:` needs ip, ua or type"),
             ("é user:", 8, "`user:` needs a value"),
         ];
         for (text, column, message) in cases {

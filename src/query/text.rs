@@ -3,9 +3,6 @@
 
 use std::net::IpAddr;
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
-
 use super::{IpPattern, TypePattern};
 
 /// Whether `haystack` contains `needle_lower` (already ASCII-lower-cased), ignoring ASCII case.
@@ -89,15 +86,6 @@ pub fn unmapped(addr: IpAddr) -> IpAddr {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
         v4 => v4,
     }
-}
-
-/// The fuzzy matcher for free text (case-insensitive subsequence matching, as in skim).
-pub fn fuzzy_matcher() -> SkimMatcherV2 {
-    SkimMatcherV2::default().ignore_case()
-}
-
-pub fn fuzzy(matcher: &SkimMatcherV2, choice: &str, word: &str) -> bool {
-    !choice.is_empty() && matcher.fuzzy_match(choice, word).is_some()
 }
 
 /// The value at `path` inside `data` (compact JSON text, see [`crate::store::compact_json`]), as the

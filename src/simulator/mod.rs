@@ -204,6 +204,16 @@ pub struct SimHandle {
     server: Option<JoinHandle<()>>,
 }
 
+/// The entries the simulator's history holds when it starts at `start_ms` (Unix milliseconds), as the
+/// JSON objects it serves, oldest first: the demo's data without a server, for tests and benchmarks.
+pub fn history_lines(config: &SimConfig, start_ms: u64) -> Vec<String> {
+    World::new(config, start_ms)
+        .log
+        .iter()
+        .map(|stored| stored.json.to_string())
+        .collect()
+}
+
 /// Starts a simulator on `addr` (port 0: any free port): history first, then serving and live activity.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, Input};
 
 use super::{Store, id_time};
 use crate::query::text::{self, data_at_compact, type_matches};
+use crate::query::word::BareWord;
 use crate::query::{Group, Query, Test};
 
 /// One free-text word.
@@ -30,6 +31,8 @@ pub(super) struct Compiled<'q> {
     uas: Option<Vec<bool>>,
     words: Vec<Word>,
     data_groups: Vec<Group<'q>>,
+    /// `is:new`, `new:ip`...: one group (same key).
+    new_group: Option<Group<'q>>,
     /// The positions that can match at all.
     range: Range<usize>,
 }
@@ -85,28 +88,36 @@ impl<'q> Compiled<'q> {
         );
         let (low, high) = query.time_window();
         let range = store.time_range(low, high, within);
-        let matcher = text::fuzzy_matcher();
-        let fuzzy_table = |values: &super::Interner, word: &str| -> Vec<bool> {
-            values
-                .values()
-                .map(|v| text::fuzzy(&matcher, v, word))
-                .collect()
+        let word_table = |values: &super::Interner, word: &BareWord| -> Vec<bool> {
+            values.values().map(|v| word.matches(v)).collect()
         };
         let words = query
             .terms()
             .iter()
             .filter_map(|term| match &term.test {
-                Test::Text(word) => Some(Word {
-                    negated: term.negated,
-                    users: fuzzy_table(&store.users, word),
-                    kinds: fuzzy_table(&store.kinds, word),
-                    ips: fuzzy_table(&store.ips, word),
-                    uas: fuzzy_table(&store.uas, word),
-                    data_hits: store.data_hits(&word.to_ascii_lowercase(), range.clone()),
-                }),
+                Test::Text(word) => {
+                    let word = BareWord::new(word);
+                    Some(Word {
+                        negated: term.negated,
+                        users: word_table(&store.users, &word),
+                        kinds: word_table(&store.kinds, &word),
+                        ips: word_table(&store.ips, &word),
+                        uas: word_table(&store.uas, &word),
+                        data_hits: store.data_hits(word.lower(), range.clone()),
+                    })
+                }
                 _ => None,
             })
             .collect();
+        let new_group = groups
+            .iter()
+            .find(|g| {
+                matches!(
+                    g.positive.first().or(g.negative.first()),
+                    Some(Test::New(_))
+                )
+            })
+            .cloned();
         let data_groups = groups
             .into_iter()
             .filter(|g| {
@@ -125,6 +136,7 @@ impl<'q> Compiled<'q> {
             uas,
             words,
             data_groups,
+            new_group,
             range,
         }
     }
@@ -143,7 +155,8 @@ impl<'q> Compiled<'q> {
         .collect();
         let ts = &store.ts[range.clone()];
         let (low, high) = (self.low.unwrap_or(i64::MIN), self.high.unwrap_or(i64::MAX));
-        let simple = self.words.is_empty() && self.data_groups.is_empty();
+        let simple =
+            self.words.is_empty() && self.data_groups.is_empty() && self.new_group.is_none();
         for at in 0..range.len() {
             if ts[at] < low || ts[at] >= high {
                 continue;
@@ -161,6 +174,12 @@ impl<'q> Compiled<'q> {
     }
 
     fn rest_holds(&self, store: &Store, i: usize, at: usize) -> bool {
+        if let Some(group) = &self.new_group {
+            let flags = store.first_seen.flags(i);
+            if !group.holds(|t| matches!(t, Test::New(mask) if flags & mask != 0)) {
+                return false;
+            }
+        }
         for word in &self.words {
             let hit = word.users[store.user[i] as usize]
                 || word.kinds[store.kind[i] as usize]

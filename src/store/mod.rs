@@ -5,9 +5,12 @@
 //! entry. Timestamps are integers, ids are `u128`. `data` and any undocumented fields are kept as compact
 //! JSON text in one arena, so an entry can be written back whole (key order normalised).
 
+pub mod counts;
 mod filter;
+pub mod first_seen;
 mod interner;
 pub mod load;
+pub mod search;
 mod view;
 
 use std::collections::HashMap;
@@ -18,6 +21,7 @@ use uuid::Uuid;
 pub use crate::entry::compact_json;
 use crate::entry::{Entry, Record, Row, Shape, compact_json_into};
 use crate::timestamp::UnixNanos;
+pub use first_seen::FirstSeen;
 pub use interner::Interner;
 pub use view::View;
 
@@ -88,6 +92,7 @@ pub struct Store {
     uas: Interner,
     oddities: HashMap<u128, Oddity, FxBuildHasher>,
     skew: Skew,
+    first_seen: FirstSeen,
 }
 
 impl Store {
@@ -149,6 +154,7 @@ impl Store {
         self.ip.reserve(more);
         self.ua.reserve(more);
         self.data_end.reserve(more);
+        self.first_seen.reserve(more);
     }
 
     /// Appends at the end, whatever the order (callers sort afterwards when needed).
@@ -159,6 +165,9 @@ impl Store {
         self.user.push(self.users.intern(&record.user));
         self.ip.push(self.ips.intern(&record.ip));
         self.ua.push(self.uas.intern(&record.ua));
+        let at = self.ids.len() - 1;
+        self.first_seen
+            .push(self.user[at], self.ip[at], self.ua[at], self.kind[at]);
         match record.data {
             Some(data) => compact_json_into(data.get(), &mut self.arena),
             None => self.arena.push_str("null"),
@@ -225,6 +234,11 @@ impl Store {
         permute(&mut self.user, &order);
         permute(&mut self.ip, &order);
         permute(&mut self.ua, &order);
+        self.first_seen = FirstSeen::default();
+        for i in 0..self.ids.len() {
+            self.first_seen
+                .push(self.user[i], self.ip[i], self.ua[i], self.kind[i]);
+        }
     }
 
     /// Releases spare capacity (after a bulk load).
@@ -265,6 +279,11 @@ impl Store {
         &self.uas
     }
 
+    /// What each entry shows that is new for its user (see [`first_seen`]).
+    pub fn first_seen(&self) -> &FirstSeen {
+        &self.first_seen
+    }
+
     /// Heap bytes held (capacities included).
     pub fn heap_bytes(&self) -> usize {
         let columns = self.ids.capacity() * 16
@@ -286,6 +305,7 @@ impl Store {
             + self.oddities.capacity() * (16 + size_of::<Oddity>() + 1);
         columns
             + oddities
+            + self.first_seen.heap_bytes()
             + self.kinds.heap_bytes()
             + self.users.heap_bytes()
             + self.ips.heap_bytes()
@@ -345,6 +365,10 @@ impl<'a> StoredEntry<'a> {
     }
     pub fn user_agent(&self) -> &'a str {
         self.store.uas.get(self.store.ua[self.idx as usize])
+    }
+    /// What this entry shows that is new for its user ([`first_seen`] flags).
+    pub fn first_seen(&self) -> u8 {
+        self.store.first_seen.flags(self.idx as usize)
     }
     /// `data` as compact JSON (`null` when absent).
     pub fn data_json(&self) -> &'a str {
@@ -446,4 +470,4 @@ impl std::fmt::Debug for StoredEntry<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

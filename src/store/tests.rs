@@ -1,6 +1,6 @@
 use super::*;
 
-pub(super) fn entry(id: u128, ts: &str, kind: &str, user: &str) -> Entry {
+pub(crate) fn entry(id: u128, ts: &str, kind: &str, user: &str) -> Entry {
     let text = format!(
         r#"{{"id":"{}","timestamp":"{ts}","type":"{kind}","user":"{user}","ip":"10.0.0.1","user_agent":"ua","data":{{"n":{id}}}}}"#,
         Uuid::from_u128(id)
@@ -131,5 +131,39 @@ fn json_line_exports_give_back_values_and_shape_exactly() {
         let (loaded, malformed) = super::load::load_lines(text.as_bytes(), 1);
         assert!(malformed.is_empty(), "{malformed:?}");
         assert_eq!(loaded.get(0).json_line(), back);
+    }
+}
+
+#[test]
+fn goto_lands_on_the_first_entry_of_the_view_at_or_after_a_time() {
+    // UUIDv7 ids whose times agree with the timestamps, one entry a minute from 00:00.
+    let v7 = |ms: u128, n: u128| (ms << 80) | (7 << 76) | n;
+    let base_ms: u128 = 1_735_689_600_000;
+    let entries: Vec<Entry> = (0..30u128)
+        .map(|m| {
+            let ts = format!("2025-01-01T00:{m:02}:00");
+            let user = if m % 2 == 0 { "even" } else { "odd" };
+            entry(v7(base_ms + m * 60_000, m), &ts, "a:b", user)
+        })
+        .collect();
+    let mut store = Store::new();
+    store.append(entries);
+    let minute = |m: i64| 1_735_689_600_000_000_000 + m * 60_000_000_000;
+    let all = View::new(&store, &crate::query::Query::default());
+    let odd = View::new(&store, &crate::query::Query::parse("user:odd", 0).unwrap());
+    let cases = [
+        (&all, minute(0), 0),
+        (&all, minute(10), 10),
+        (&all, minute(10) + 1, 11),
+        (&all, minute(-5), 0),
+        (&all, minute(29), 29),
+        (&all, minute(30), 30),
+        // In the odd minutes only: 10:00 lands on 11:00, the 6th of the view.
+        (&odd, minute(10), 5),
+        (&odd, minute(11), 5),
+        (&odd, minute(40), 15),
+    ];
+    for (view, t, expected) in cases {
+        assert_eq!(view.first_at_or_after(&store, t), expected, "{t}");
     }
 }

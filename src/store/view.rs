@@ -67,6 +67,20 @@ impl View {
             .ok()
     }
 
+    /// The first position of the view whose entry's timestamp is at or after `t` (`len()` when none is):
+    /// where `goto_time` lands. Timestamps are nearly in id order: ids narrow the search, timestamps
+    /// decide.
+    pub fn first_at_or_after(&self, store: &Store, t: UnixNanos) -> usize {
+        let candidates = store.time_range(Some(t), None, 0..store.len());
+        let from = self
+            .indices
+            .partition_point(|&i| (i as usize) < candidates.start);
+        self.indices[from..]
+            .iter()
+            .position(|&i| store.ts[i as usize] >= t)
+            .map_or(self.indices.len(), |at| from + at)
+    }
+
     /// Matching entries per minute over the `buckets` minutes ending at `end` (oldest first).
     pub fn per_minute(&self, store: &Store, buckets: usize, end: UnixNanos) -> Vec<u64> {
         let mut counts = vec![0u64; buckets];
