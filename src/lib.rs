@@ -7,6 +7,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod entry;
+pub mod evidence;
 pub mod export;
 pub mod generate;
 pub mod logging;
