@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod client;
 pub mod clipboard;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod entry;
