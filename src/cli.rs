@@ -85,6 +85,10 @@ pub enum Command {
     Query(QueryArgs),
     /// Check the host, the token and the audit-log permission
     Doctor,
+    /// Write a verifiable evidence bundle (entries, manifest, hashes, timelines) for a query and a window
+    Evidence(EvidenceArgs),
+    /// Check an evidence bundle: every hash and the manifest; says what was changed, added or is missing
+    Verify(VerifyArgs),
 }
 
 /// How to reach the API. The token is never taken from a command-line value.
@@ -265,6 +269,49 @@ pub struct QueryArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: QueryFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Only entries matching this query (the filter bar's language)
+    #[arg(long, value_name = "EXPR", default_value = "")]
+    pub filter: String,
+
+    /// Start of the window: this long ago (2h, 7d) or this time (2026-11-24T09:00, UTC unless an offset is
+    /// given). Required when reading from the API
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// End of the window (excluded), in the same forms; default: now
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// The case this evidence belongs to (recorded in the manifest and the timelines)
+    #[arg(long, value_name = "NAME")]
+    pub case: Option<String>,
+
+    /// Directory to write the bundle into (created; must be new or empty)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Read saved entries (JSON lines, JSON arrays, {"log": entry}) from these files instead of the API
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Entries shown in the timelines when none is marked (entries.jsonl and entries.csv hold them all)
+    #[arg(long, value_name = "N", default_value_t = crate::evidence::DEFAULT_TIMELINE_LIMIT)]
+    pub timeline_limit: usize,
+
+    /// Requests per minute the fetch may spend (the API allows 60 per organisation, shared)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub budget: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The bundle's directory
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[cfg(test)]

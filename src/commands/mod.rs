@@ -2,7 +2,9 @@
 
 pub mod demo;
 pub mod doctor;
+pub mod evidence;
 pub mod live;
 pub mod query;
 pub mod simulate;
 pub mod tail;
+pub mod verify;

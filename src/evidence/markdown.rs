@@ -92,13 +92,13 @@ fn activity(out: &mut String, activity: &Activity) {
     out.push_str("```text\n");
     for (index, count) in activity.buckets.iter().enumerate() {
         let width = (*count * 40).div_ceil(peak) as usize;
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{}  {:>6}  {}",
             format_utc(activity.bucket_start(index)),
             count,
             "#".repeat(width)
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out.push_str("```\n");
 }
