@@ -1,60 +1,37 @@
-//! `timeline.jsonl` for Timesketch: one JSON object a line with `message`, `datetime`,
-//! `timestamp_desc` and `data_type`, plus the entry's fields (its `data` as compact JSON text).
+//! `timeline.jsonl` for Timesketch: each entry as the project's Timesketch event
+//! ([`crate::formats::timesketch`]: `message`, `datetime`, `timestamp_desc`, `data_type` and the fields),
+//! with `marked` and the note added for the entries the investigation marked.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::inert;
 use crate::entry::Entry;
-use crate::export::format_utc;
-
-pub const DATA_TYPE: &str = "harvey:audit:entry";
-pub const TIMESTAMP_DESC: &str = "Audit Event Recorded";
+use crate::formats::timesketch::event;
 
 /// Every entry, in id order, marked ones carrying `marked: true` and their note.
 pub fn render(entries: &[Entry], marks: &BTreeMap<Uuid, Option<String>>) -> String {
     let mut out = String::new();
     for entry in entries {
-        let mut line = line(entry);
-        if let Some(note) = marks.get(&entry.id) {
-            line.insert("marked".into(), Value::Bool(true));
+        let mut line = event(&entry.row(), entry.raw.get());
+        if let (Some(note), Value::Object(fields)) = (marks.get(&entry.id), &mut line) {
+            fields.insert("marked".into(), Value::Bool(true));
             if let Some(note) = note {
-                line.insert("note".into(), Value::String(note.clone()));
+                fields.insert("note".into(), Value::String(note.clone()));
             }
         }
-        out.push_str(&inert::json_text(Value::Object(line).to_string()));
+        out.push_str(&inert::json_text(line.to_string()));
         out.push('\n');
     }
     out
 }
 
-fn line(entry: &Entry) -> Map<String, Value> {
-    let data = serde_json::from_str::<Value>(entry.data.get())
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| entry.data.get().to_owned());
-    let value = json!({
-        "message": format!("{} by {} from {}", entry.kind, entry.user, entry.ip),
-        "datetime": format_utc(entry.ts),
-        "timestamp_desc": TIMESTAMP_DESC,
-        "data_type": DATA_TYPE,
-        "id": entry.id.to_string(),
-        "event_type": entry.kind,
-        "user": entry.user,
-        "ip": entry.ip,
-        "user_agent": entry.user_agent,
-        "data": data,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("json! of an object"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::timesketch::{DATA_TYPE, TIMESTAMP_DESC};
 
     #[test]
     fn each_line_has_the_fields_timesketch_requires() {

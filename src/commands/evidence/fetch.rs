@@ -74,7 +74,7 @@ pub(super) async fn window(
                 PollEvent::Position(_) => {}
                 PollEvent::Stopped { reason } => anyhow::bail!(
                     "the fetch stopped before the end of the window: {}",
-                    reason.unwrap_or_else(|| "no reason given".into())
+                    reason.map_or_else(|| "no reason given".to_owned(), |r| r.to_string())
                 ),
             }
         }
