@@ -478,11 +478,12 @@ pub struct EvidenceArgs {
 
     /// Start of the window: this long ago (2h, 7d) or this time (2026-11-24T09:00, UTC unless an offset is
     /// given). Required when reading from the API
-    #[arg(long, value_name = "WHEN")]
+    // Its own id: the TUI's --since written before `evidence` is refused, not silently dropped.
+    #[arg(id = "window_since", long = "since", value_name = "WHEN")]
     pub since: Option<String>,
 
     /// End of the window (excluded), in the same forms; default: now
-    #[arg(long, value_name = "WHEN")]
+    #[arg(id = "window_until", long = "until", value_name = "WHEN")]
     pub until: Option<String>,
 
     /// The case this evidence belongs to (recorded in the manifest and the timelines)
@@ -648,6 +649,22 @@ mod tests {
         assert!(!ColorChoice::Auto.enabled(false, None), "not a terminal");
         assert!(ColorChoice::Always.enabled(false, set));
         assert!(!ColorChoice::Never.enabled(true, None));
+    }
+
+    #[test]
+    fn the_evidence_window_is_written_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_args(["auditui", "evidence", "--since", "2h", "-o", "out"]).unwrap();
+        let Some(Command::Evidence(args)) = cli.command else {
+            panic!("evidence expected");
+        };
+        assert_eq!(args.since.as_deref(), Some("2h"));
+        let err =
+            Cli::try_parse_args(["auditui", "--since", "2h", "evidence", "-o", "out"]).unwrap_err();
+        assert!(err.to_string().contains("does not apply"), "{err}");
+        let cli =
+            Cli::try_parse_args(["auditui", "--region", "eu", "evidence", "-o", "o"]).unwrap();
+        assert_eq!(cli.api.region, Some(Region::Eu));
     }
 
     #[test]

@@ -44,7 +44,14 @@ pub(super) fn render(input: &BundleInput<'_>, timeline: &[&Entry], summary: &Sum
     let mut meta = |name: &str, value: String| {
         let _ = writeln!(out, "<dt>{name}</dt><dd class=\"mono\">{value}</dd>");
     };
-    meta("Query", h(&source.filter, usize::MAX));
+    meta(
+        "Query",
+        if source.filter.trim().is_empty() {
+            "none (every entry of the window)".into()
+        } else {
+            h(&source.filter, usize::MAX)
+        },
+    );
     meta("Window (UTC)", h(&window_text(source), usize::MAX));
     meta("Coverage", h(&coverage_text(&source.coverage), usize::MAX));
     meta("Source", h(&source.host, usize::MAX));

@@ -24,7 +24,11 @@ pub(super) fn render(input: &BundleInput<'_>, timeline: &[&Entry], summary: &Sum
     if let Some(case) = &source.case {
         let _ = writeln!(out, "- Case: {}", markdown_plain(case));
     }
-    let _ = writeln!(out, "- Query: {}", markdown_plain(&source.filter));
+    if source.filter.trim().is_empty() {
+        out.push_str("- Query: none (every entry of the window)\n");
+    } else {
+        let _ = writeln!(out, "- Query: {}", markdown_plain(&source.filter));
+    }
     let _ = writeln!(out, "- Window (UTC): {}", window_text(source));
     let _ = writeln!(out, "- Coverage: {}", coverage_text(&source.coverage));
     let _ = writeln!(out, "- Source: {}", markdown_plain(&source.host));
