@@ -184,6 +184,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: auditui man > auditui.1
     Man,
+    /// Write a verifiable evidence bundle (entries, manifest, hashes, timelines) for a query and a window
+    Evidence(EvidenceArgs),
+    /// Check an evidence bundle: every hash and the manifest; says what was changed, added or is missing
+    Verify(VerifyArgs),
 }
 
 impl Command {
@@ -192,6 +196,7 @@ impl Command {
         match self {
             Command::Tail(args) => Some(&args.api),
             Command::Doctor(args) => Some(&args.api),
+            Command::Evidence(args) => Some(&args.api),
             _ => None,
         }
     }
@@ -500,6 +505,54 @@ pub struct QueryArgs {
     pub by: Option<crate::commands::query_counts::CountBy>,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Read `cli.api`, where these end whichever side of `evidence` they were written.
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Only entries matching this query (the filter bar's language)
+    #[arg(long, value_name = "EXPR", default_value = "")]
+    pub filter: String,
+
+    /// Start of the window: this long ago (2h, 7d) or this time (2026-11-24T09:00, UTC unless an offset is
+    /// given). Required when reading from the API
+    // Its own id: the TUI's --since written before `evidence` is refused, not silently dropped.
+    #[arg(id = "window_since", long = "since", value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// End of the window (excluded), in the same forms; default: now
+    #[arg(id = "window_until", long = "until", value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// The case this evidence belongs to (recorded in the manifest and the timelines)
+    #[arg(long, value_name = "NAME")]
+    pub case: Option<String>,
+
+    /// Directory to write the bundle into (created; must be new or empty)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Read saved entries (JSON lines, JSON arrays, {"log": entry}) from these files instead of the API
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Entries shown in the timelines when none is marked (entries.jsonl and entries.csv hold them all)
+    #[arg(long, value_name = "N", default_value_t = crate::evidence::DEFAULT_TIMELINE_LIMIT)]
+    pub timeline_limit: usize,
+
+    /// Requests per minute the fetch may spend (the API allows 60 per organisation, shared)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub budget: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The bundle's directory
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,6 +705,22 @@ mod tests {
         assert!(!ColorChoice::Auto.enabled(false, None), "not a terminal");
         assert!(ColorChoice::Always.enabled(false, set));
         assert!(!ColorChoice::Never.enabled(true, None));
+    }
+
+    #[test]
+    fn the_evidence_window_is_written_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_args(["auditui", "evidence", "--since", "2h", "-o", "out"]).unwrap();
+        let Some(Command::Evidence(args)) = cli.command else {
+            panic!("evidence expected");
+        };
+        assert_eq!(args.since.as_deref(), Some("2h"));
+        let err =
+            Cli::try_parse_args(["auditui", "--since", "2h", "evidence", "-o", "out"]).unwrap_err();
+        assert!(err.to_string().contains("does not apply"), "{err}");
+        let cli =
+            Cli::try_parse_args(["auditui", "--region", "eu", "evidence", "-o", "o"]).unwrap();
+        assert_eq!(cli.api.region, Some(Region::Eu));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod entry;
+pub mod evidence;
 pub mod export;
 pub mod formats;
 pub mod generate;

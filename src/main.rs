@@ -26,6 +26,8 @@ fn main() -> ExitCode {
                 commands::shell::to_stdout(|out| commands::shell::completions(args, out))
             }
             Some(Command::Man) => commands::shell::to_stdout(|out| commands::shell::man(out)),
+            Some(Command::Evidence(args)) => commands::evidence::run(&cli, args).await,
+            Some(Command::Verify(args)) => commands::verify::run(args),
         }
     });
     match result {

@@ -2,12 +2,14 @@
 
 pub mod demo;
 pub mod doctor;
+pub mod evidence;
 pub mod live;
 pub mod query;
 pub mod query_counts;
 pub mod shell;
 pub mod simulate;
 pub mod tail;
+pub mod verify;
 
 /// Whether `err` is, at its root, a write to a reader that went away (`auditui query ... | head`): the
 /// reader has all it wanted, so the run ends quietly with success.
