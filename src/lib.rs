@@ -1,6 +1,7 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod client;
 pub mod clipboard;
