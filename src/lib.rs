@@ -5,6 +5,7 @@ pub mod archive;
 pub mod cli;
 pub mod client;
 pub mod clipboard;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod entry;

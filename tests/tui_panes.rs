@@ -5,18 +5,20 @@ mod tui_support;
 
 use std::time::Duration;
 
+use auditui::app::action::Notice;
+use auditui::app::detail_doc::DetailDoc;
 use auditui::app::keymap::Keymap;
+use auditui::clock::Zone;
 use auditui::export::Row;
 use auditui::poller::{ConnState, PollStatus};
 use auditui::ui::activity::Activity;
-use auditui::ui::detail::{Detail, DetailDoc};
+use auditui::ui::detail::Detail;
 use auditui::ui::error_screen::ErrorScreen;
 use auditui::ui::filter_bar::FilterBar;
 use auditui::ui::help::Help;
 use auditui::ui::log_pane::LogPane;
-use auditui::ui::status_bar::{Notice, StatusBar};
+use auditui::ui::status_bar::StatusBar;
 use auditui::ui::theme;
-use auditui::ui::time::Zone;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

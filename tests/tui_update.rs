@@ -529,11 +529,11 @@ fn paging_moves_by_a_screenful_over_many_entries() {
 #[test]
 fn local_time_is_a_toggle() {
     let mut state = with_incident();
-    assert_eq!(state.zone, auditui::ui::time::Zone::Utc);
+    assert_eq!(state.zone, auditui::clock::Zone::Utc);
     press(&mut state, "L");
-    assert_eq!(state.zone, auditui::ui::time::Zone::Local);
+    assert_eq!(state.zone, auditui::clock::Zone::Local);
     press(&mut state, "L");
-    assert_eq!(state.zone, auditui::ui::time::Zone::Utc);
+    assert_eq!(state.zone, auditui::clock::Zone::Utc);
 }
 
 #[test]

@@ -6,7 +6,6 @@ use crate::app::editor::Edit;
 use crate::app::keymap::Command;
 use crate::poller::{PollControl, PollEvent};
 use crate::timestamp::UnixNanos;
-use crate::ui::status_bar::Notice;
 
 /// Something that happened: a bound key, typing, a poller message, time passing, the screen changing.
 #[derive(Debug, Clone)]
@@ -30,6 +29,13 @@ pub enum Action {
     },
     /// The outcome of an effect, to show in the status bar.
     Report(Notice),
+}
+
+/// A message for the user, good or bad (copy, export, keymap problems), shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
 }
 
 /// Export formats for the current view.

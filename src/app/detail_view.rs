@@ -1,7 +1,7 @@
 //! Opening, scrolling and stepping through the fields of the detail view.
 
+use crate::app::detail_doc::DetailDoc;
 use crate::app::state::{DetailState, Mode, State};
-use crate::ui::detail::{Detail, DetailDoc};
 
 impl State {
     pub(super) fn selected_index(&self) -> Option<u32> {
@@ -18,7 +18,7 @@ impl State {
             doc: DetailDoc::build(
                 &entry.row(),
                 self.local_offset
-                    .unwrap_or_else(|| crate::ui::time::local_offset(entry.ts())),
+                    .unwrap_or_else(|| crate::clock::local_offset(entry.ts())),
             ),
             scroll: 0,
             field: 0,
@@ -27,8 +27,8 @@ impl State {
     }
 
     pub(super) fn scroll_detail(&mut self, rows: isize, show_field: bool) {
-        let width = Detail::inner_width(self.screen.body);
-        let height = usize::from(Detail::inner_height(self.screen.body));
+        let text = self.screen.detail_text();
+        let (width, height) = (text.width, usize::from(text.height));
         if let Mode::Detail(detail) = &mut self.mode {
             let max = detail.doc.height(width).saturating_sub(height) as isize;
             detail.scroll = (detail.scroll as isize).saturating_add(rows).clamp(0, max) as usize;
@@ -37,8 +37,8 @@ impl State {
     }
 
     pub(super) fn step_field(&mut self, step: isize) {
-        let width = Detail::inner_width(self.screen.body);
-        let height = usize::from(Detail::inner_height(self.screen.body)).max(1);
+        let text = self.screen.detail_text();
+        let (width, height) = (text.width, usize::from(text.height).max(1));
         if let Mode::Detail(detail) = &mut self.mode {
             let count = detail.doc.fields.len() as isize;
             if count == 0 {

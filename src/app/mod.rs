@@ -2,6 +2,7 @@
 
 pub mod action;
 mod cursor;
+pub mod detail_doc;
 mod detail_view;
 pub mod editor;
 mod filtering;

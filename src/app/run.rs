@@ -13,25 +13,18 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{Receiver, Sender};
 use tokio::task::JoinSet;
 
-use crate::app::action::{Action, Effect, ExportFormat};
+use crate::app::action::{Action, Effect, ExportFormat, Notice};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
 use crate::export::{write_csv_header, write_csv_row};
 use crate::poller::{ConnState, PollControl, PollEvent};
 use crate::store::Store;
 use crate::terminal::TerminalGuard;
-use crate::timestamp::UnixNanos;
 use crate::ui::screen::render;
-use crate::ui::status_bar::Notice;
 
 /// Poller messages handled before a redraw, so a burst costs one frame, not one per batch.
 const DRAIN_BEFORE_DRAW: usize = 256;
 const MOUSE_WHEEL_ROWS: i32 = 3;
-
-/// The wall clock, in the store's unit.
-pub fn wall_clock() -> UnixNanos {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-}
 
 /// Runs the TUI until the user quits or the process is told to stop. The terminal is restored on every
 /// way out (the guard drops; a panic hook covers panics).
@@ -88,7 +81,7 @@ pub async fn run(
                     is_error: true,
                 })),
             },
-            _ = tick.tick() => state.update(Action::Tick(wall_clock())),
+            _ = tick.tick() => state.update(Action::Tick(crate::clock::now())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,

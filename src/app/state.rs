@@ -5,16 +5,16 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::app::action::Notice;
+use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
+use crate::clock::Zone;
 use crate::poller::PollStatus;
 use crate::query::{Query, QueryError};
 use crate::store::{Store, View};
 use crate::timestamp::UnixNanos;
-use crate::ui::Areas;
-use crate::ui::detail::DetailDoc;
-use crate::ui::status_bar::Notice;
-use crate::ui::time::Zone;
+use crate::ui::layout::Areas;
 
 /// Minutes of activity kept for the header strip.
 pub const ACTIVITY_MINUTES: usize = 240;
@@ -132,7 +132,7 @@ impl State {
             notice: None,
             notice_at: now,
             keymap,
-            screen: Areas::of(ratatui::layout::Rect::new(0, 0, 80, 24)),
+            screen: Areas::sized(80, 24),
             activity: Vec::new(),
             activity_end: now,
             source: source.to_owned(),

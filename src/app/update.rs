@@ -2,16 +2,14 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::app::action::{Action, Effect, ExportFormat};
+use crate::app::action::{Action, Effect, ExportFormat, Notice};
 use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
 use crate::app::quick;
 use crate::app::state::{Mode, State};
+use crate::clock::Zone;
 use crate::poller::PollControl;
-use crate::ui::Areas;
-use crate::ui::detail::Detail;
-use crate::ui::help::Help;
-use crate::ui::status_bar::Notice;
+use crate::ui::layout::{self, Areas};
 
 /// The most text `copy_view` builds: past it, exporting to a file is the way.
 const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -51,7 +49,7 @@ impl State {
                 Vec::new()
             }
             Action::Resize { width, height } => {
-                self.screen = Areas::of(ratatui::layout::Rect::new(0, 0, width, height));
+                self.screen = Areas::sized(width, height);
                 Vec::new()
             }
             Action::Scroll(rows) => {
@@ -182,7 +180,7 @@ impl State {
     }
 
     fn detail_command(&mut self, command: Command) -> Vec<Effect> {
-        let page = Detail::inner_height(self.screen.body).max(1) as isize;
+        let page = self.screen.detail_text().height.max(1) as isize;
         match command {
             Command::Close => self.mode = Mode::List,
             Command::Help => self.open_help(),
@@ -235,7 +233,7 @@ impl State {
     }
 
     fn scroll_help(&mut self, rows: isize) {
-        let lines = Help::lines(&self.keymap).len();
+        let lines = layout::help_height(&self.keymap);
         let room = usize::from(self.screen.body.height);
         if let Mode::Help { scroll, .. } = &mut self.mode {
             let max = lines.saturating_sub(room) as isize;
@@ -291,7 +289,7 @@ impl State {
             self.notify("nothing to export: the view is empty".into(), true);
             return Vec::new();
         }
-        let stamp = crate::ui::time::Zone::Utc.format(self.now, "%Y%m%d-%H%M%S");
+        let stamp = Zone::Utc.format(self.now, "%Y%m%d-%H%M%S");
         let name = format!("auditui-{stamp}.{}", format.extension());
         vec![Effect::Export {
             format,

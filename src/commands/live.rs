@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::app::action::{Action, Notice};
 use crate::app::keymap::Keymap;
-use crate::app::run::{run as run_app, wall_clock};
+use crate::app::run::run as run_app;
 use crate::app::state::State;
 use crate::cli::{Cli, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
 use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
 use crate::timespec::parse_instant;
-use crate::ui::status_bar::Notice;
 
 /// How far back the TUI starts when neither `--since` nor `--from-start` is given: enough recent
 /// activity to read at once, little enough to fetch in a few requests.
@@ -32,7 +32,7 @@ pub async fn watch(
     watch: &WatchArgs,
     label: &str,
 ) -> anyhow::Result<ExitCode> {
-    let now = wall_clock();
+    let now = crate::clock::now();
     let start = match (&watch.since, watch.from_start) {
         (Some(since), _) => Start::Since(parse_instant(since, now).context("--since")?),
         (None, true) => Start::Earliest,
@@ -66,11 +66,11 @@ pub async fn watch(
         Ok(keymap) => (keymap, None),
         Err(err) => (Keymap::defaults(), Some(err.to_string())),
     };
-    let mut state = State::new(keymap, label, wall_clock());
+    let mut state = State::new(keymap, label, crate::clock::now());
     state.status.budget_per_minute = watch.budget;
     if let Some(problem) = keymap_problem {
         tracing::warn!("keymap ignored: {problem}");
-        state.update(crate::app::action::Action::Report(Notice {
+        state.update(Action::Report(Notice {
             text: format!("default keys in use: {problem}"),
             is_error: true,
         }));

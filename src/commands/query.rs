@@ -16,7 +16,7 @@ use crate::sanitize::{ScreenSafe, clean, clean_truncated};
 const LISTED: usize = 20;
 
 pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
-    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    let now = crate::clock::now();
     let text = args.filter.as_deref().unwrap_or("");
     let query = match Query::parse(text, now) {
         Ok(query) => query,

@@ -140,7 +140,7 @@ impl<S: AuditSource> Driver<S> {
         match answer {
             Ok(delivery) => {
                 self.schedule.on_success(end, delivery.more);
-                self.status.last_ok = Some(wall_now());
+                self.status.last_ok = Some(crate::clock::now());
                 self.deliver(delivery).await?;
                 Ok(None)
             }
@@ -181,7 +181,7 @@ impl<S: AuditSource> Driver<S> {
             self.stream
                 .cursor()
                 .and_then(|c| id_time_millis(&c))
-                .map(|millis| behind(wall_now(), millis))
+                .map(|millis| behind(crate::clock::now(), millis))
         } else {
             Some(Duration::ZERO)
         };
@@ -245,10 +245,6 @@ async fn fetch<S: AuditSource>(
         Request::Search { epoch_secs } => source.search(epoch_secs, log_type).await,
         Request::Page { from, take } => source.page(from, take, log_type).await,
     }
-}
-
-fn wall_now() -> UnixNanos {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
 fn behind(now: UnixNanos, millis: i64) -> Duration {

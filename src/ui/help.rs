@@ -107,3 +107,29 @@ impl Widget for Help<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::layout::help_height;
+
+    #[test]
+    fn the_layout_counts_the_lines_the_help_draws() {
+        let mut keymap = Keymap::defaults();
+        assert_eq!(help_height(&keymap), Help::lines(&keymap).len());
+        let defaults = help_height(&keymap);
+        // A command bound in a context it had no key in adds a line; one left without keys loses its.
+        keymap
+            .merge_text("[help]\ncopy_entry = [\"y\"]\n", "test")
+            .unwrap();
+        assert_eq!(help_height(&keymap), Help::lines(&keymap).len());
+        assert_eq!(
+            help_height(&keymap),
+            defaults + 1,
+            "a new binding is counted"
+        );
+        keymap.merge_text("[list]\nquit = []\n", "test").unwrap();
+        assert_eq!(help_height(&keymap), Help::lines(&keymap).len());
+        assert_eq!(help_height(&keymap), defaults, "an unbound command is not");
+    }
+}

@@ -7,10 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::clock::Zone;
 use crate::export::Row;
 use crate::sanitize::clean;
 use crate::ui::theme;
-use crate::ui::time::Zone;
 
 /// Column widths for a given pane width. The data summary takes what is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +65,6 @@ pub struct LogPane<'a> {
     pub new_below: u64,
     /// The key that resumes following, from the keymap.
     pub follow_key: &'a str,
-}
-
-impl LogPane<'_> {
-    /// How many entry rows fit in an area of this height (one line is the heading).
-    pub fn capacity(height: u16) -> usize {
-        usize::from(height.saturating_sub(1))
-    }
 }
 
 impl Widget for LogPane<'_> {

@@ -6,19 +6,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::app::action::Notice;
+use crate::clock::ago;
 use crate::poller::{ConnState, PollStatus};
 use crate::sanitize::clean;
 use crate::timestamp::UnixNanos;
 use crate::ui::log_pane::fit;
 use crate::ui::theme;
-use crate::ui::time::ago;
-
-/// A message for the user, good or bad (copy, export, keymap problems).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub text: String,
-    pub is_error: bool,
-}
 
 pub struct StatusBar<'a> {
     pub status: &'a PollStatus,
@@ -29,8 +23,6 @@ pub struct StatusBar<'a> {
 }
 
 impl StatusBar<'_> {
-    pub const HEIGHT: u16 = 2;
-
     fn connection(&self) -> Line<'static> {
         let s = self.status;
         let (symbol, label, style) = match &s.state {

@@ -102,7 +102,7 @@ struct Plan {
 
 fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
     let watch = &args.watch;
-    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    let now = crate::clock::now();
     let filter = match &args.filter {
         Some(text) => Some(Query::parse(text, now).map_err(|e| anyhow::anyhow!("--filter: {e}"))?),
         None => None,

@@ -1,8 +1,21 @@
-//! How times are written on screen: UTC by default, local time on request.
+//! Time as the program reads it: the one wall clock, and the zones times are written in (UTC by default,
+//! local time on request).
 
 use chrono::{DateTime, Local, Utc};
 
 use crate::timestamp::UnixNanos;
+
+/// The wall clock, in the store's unit. The only place the program reads it; everything else is handed
+/// the time, so tests can fix it. Outside the range nanoseconds can hold (years 1677 to 2262) it
+/// saturates rather than jumping to the epoch.
+pub fn now() -> UnixNanos {
+    let now = Utc::now();
+    now.timestamp_nanos_opt().unwrap_or(if now.timestamp() > 0 {
+        UnixNanos::MAX
+    } else {
+        UnixNanos::MIN
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Zone {
@@ -78,6 +91,14 @@ mod tests {
             "0s",
             "a clock that steps back shows no negative age"
         );
+    }
+
+    #[test]
+    fn the_wall_clock_reads_the_present() {
+        // 2025-01-01 and 2100-01-01: a clock that fell back to 0 or MAX would be outside.
+        let now = now();
+        assert!(now > 1_735_689_600 * 1_000_000_000, "{now}");
+        assert!(now < 4_102_444_800 * 1_000_000_000, "{now}");
     }
 
     #[test]
