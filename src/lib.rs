@@ -15,6 +15,7 @@ pub mod logging;
 pub mod poller;
 pub mod query;
 pub mod sanitize;
+pub mod saved;
 pub mod simulator;
 pub mod store;
 pub mod terminal;

@@ -22,6 +22,8 @@ fn main() -> ExitCode {
             Some(Command::Tail(args)) => commands::tail::run(&cli, args).await,
             Some(Command::Query(args)) => commands::query::run(&cli, args).await,
             Some(Command::Doctor) => commands::doctor::run(&cli).await,
+            Some(Command::Sync(args)) => commands::sync::run(&cli, args).await,
+            Some(Command::Archive(args)) => commands::archive::run(&cli, args),
         }
     });
     match result {

@@ -126,6 +126,23 @@ impl Archive {
     }
 }
 
+/// The default archive of an API host: `auditui/<host>.sqlite` in the user's data directory.
+pub fn default_path(base_url: &str) -> Option<PathBuf> {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    let name: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dirs::data_dir().map(|dir| dir.join("auditui").join(format!("{name}.sqlite")))
+}
+
 fn set_wal(conn: &Connection, path: &Path) -> Result<(), ArchiveError> {
     // NORMAL is safe in WAL mode against a killed process: a commit is in the WAL once it returns.
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")

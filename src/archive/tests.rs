@@ -148,17 +148,25 @@ fn filling_a_gap_joins_the_stretches_on_either_side() {
     );
     let mut writer = Archive::open_write(&path, "test").unwrap();
     writer.follow(Seed::Resume(entries(9..10)[0].id)).unwrap();
+    let part = entries(10..20);
+    writer.commit_page(&part, &[], part[9].id).unwrap();
+    assert_eq!(
+        writer.cursor().unwrap(),
+        Some(entries(59..60)[0].id),
+        "filling a gap leaves the cursor at the newest stretch"
+    );
     // The last page runs into the later stretch: those entries are held already, not repeats.
-    let page = entries(10..55);
+    let page = entries(20..55);
     let committed = writer
         .commit_page(&page, &[], page.last().unwrap().id)
         .unwrap();
-    assert_eq!((committed.stored, committed.already_held), (40, 5));
+    assert_eq!((committed.stored, committed.already_held), (30, 5));
     let status = writer.archive().status().unwrap();
     assert_eq!(status.stretches.len(), 1);
     assert_eq!(status.stretches[0].hi, entries(59..60)[0].id);
     assert_eq!(status.repeated, 0);
     assert_eq!(status.entries, 60);
+    assert_eq!(writer.cursor().unwrap(), Some(entries(59..60)[0].id));
 }
 
 #[test]
@@ -374,4 +382,12 @@ fn nix_is_root() -> bool {
                 .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
+}
+
+#[test]
+fn the_default_archive_is_one_file_per_host() {
+    let a = default_path("https://eu.api.harvey.ai").unwrap();
+    assert!(a.ends_with("auditui/eu.api.harvey.ai.sqlite"), "{a:?}");
+    let b = default_path("http://127.0.0.1:8787/prefix").unwrap();
+    assert!(b.ends_with("auditui/127.0.0.1_8787.sqlite"), "{b:?}");
 }

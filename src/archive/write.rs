@@ -143,7 +143,16 @@ impl Writer {
                     stretch.hi_ts
                 ],
             )?;
-            set_state(&tx, STATE_CURSOR, &position.as_bytes().as_slice())?;
+            // The cursor is where following resumes: the end of the newest stretch, which filling an
+            // older gap does not move.
+            let cursor = stretches
+                .iter()
+                .filter(|s| !absorbed.contains(&s.lo) && s.lo != stretch.lo)
+                .map(|s| s.hi)
+                .chain([stretch.hi])
+                .max()
+                .unwrap_or(position);
+            set_state(&tx, STATE_CURSOR, &cursor.as_bytes().as_slice())?;
             set_state(&tx, STATE_LAST_SYNC, &now)?;
             // An entry already held is a repeat unless it lies in another stretch that paging ran
             // into (an imported entry fetched later counts too): the stream never delivers one twice.
