@@ -13,9 +13,12 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
     about = "Watch and investigate a Harvey workspace's audit log from the terminal",
     long_about = "Watch and investigate a Harvey workspace's audit log from the terminal.\n\n\
         With no subcommand, opens the investigation TUI on the live API (token from HARVEY_API_TOKEN \
-        or --token-file). `auditui demo` runs the same TUI against a built-in simulator: no token, no network."
+        or --token-file). `auditui demo` runs the same TUI against a built-in simulator: no token, no network.\n\n\
+        An option of a subcommand may also be written before it (`auditui --region eu doctor`); one that \
+        does not apply to it is refused."
 )]
 pub struct Cli {
+    /// The API options in effect, wherever they were written (before or after the subcommand).
     #[command(flatten)]
     pub api: ApiArgs,
 
@@ -23,11 +26,54 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
+    /// Colour on the screen and in messages: auto (a terminal, unless NO_COLOR is set), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+
     #[command(flatten)]
     pub watch: WatchArgs,
 
+    #[command(flatten)]
+    pub export: ExportArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`is_terminal`), given `NO_COLOR`'s value.
+    pub fn enabled(self, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            // https://no-color.org: set and not empty means no colour.
+            ColorChoice::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    /// [`ColorChoice::enabled`] for stderr and the real environment.
+    pub fn for_stderr(self) -> bool {
+        use std::io::IsTerminal;
+        self.enabled(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
 }
 
 impl Cli {
@@ -36,8 +82,10 @@ impl Cli {
         Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|err| err.exit())
     }
 
-    /// Like clap's parse, but refuses the TUI's watch options (`--since`, `--budget`...) before a
-    /// subcommand: they belong to the live TUI there, and would be silently ignored.
+    /// Like clap's parse, but an option of the subcommand written before it is taken as if written after
+    /// it, and one that does not apply to the subcommand is refused (it would be silently ignored).
+    /// The API options end in `cli.api` wherever they were written; the watch and export options in the
+    /// subcommand's own arguments.
     pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -45,33 +93,56 @@ impl Cli {
     {
         let mut command = Cli::command();
         let matches = command.try_get_matches_from_mut(args)?;
-        let cli = Cli::from_arg_matches(&matches)?;
-        if let Some(sub) = matches.subcommand_name() {
-            let misplaced = command.get_arguments().find(|arg| {
-                WATCH_IDS.contains(&arg.get_id().as_str())
-                    && matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
-            });
-            if let Some(arg) = misplaced {
-                let flag = arg.get_long().unwrap_or_default();
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        let Some((sub, sub_matches)) = matches.subcommand() else {
+            return Ok(cli);
+        };
+        let sub_command = command
+            .find_subcommand(sub)
+            .expect("the parsed subcommand exists")
+            .clone();
+        let top: Vec<clap::Arg> = command.get_arguments().cloned().collect();
+        for arg in &top {
+            let id = arg.get_id().as_str();
+            if arg.is_global_set() || matches.value_source(id) != Some(ValueSource::CommandLine) {
+                continue;
+            }
+            let flag = arg.get_long().unwrap_or(id);
+            if !sub_command.get_arguments().any(|a| a.get_id() == id) {
                 return Err(command.error(
                     ErrorKind::ArgumentConflict,
-                    format!("--{flag} goes after the subcommand: auditui {sub} --{flag} ..."),
+                    format!(
+                        "--{flag} does not apply to `auditui {sub}` (see auditui {sub} --help)"
+                    ),
                 ));
             }
+            if sub_matches.value_source(id) == Some(ValueSource::CommandLine) {
+                return Err(command.error(
+                    ErrorKind::ArgumentConflict,
+                    format!("--{flag} is given both before and after `{sub}`"),
+                ));
+            }
+            let Cli {
+                watch,
+                export,
+                command,
+                ..
+            } = &mut cli;
+            if let Some(command) = command {
+                if let Some(inner) = command.watch_mut() {
+                    inner.take(watch, id);
+                }
+                if let Some(inner) = command.export_mut() {
+                    inner.take(export, id);
+                }
+            }
+        }
+        if let Some(inner) = cli.command.as_ref().and_then(Command::api) {
+            cli.api.merge(inner);
         }
         Ok(cli)
     }
 }
-
-/// The ids of [`WatchArgs`]' fields.
-const WATCH_IDS: [&str; 6] = [
-    "since",
-    "from_start",
-    "log_type",
-    "show_self",
-    "budget",
-    "interval",
-];
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -84,31 +155,89 @@ pub enum Command {
     /// Filter saved entries (JSON lines, JSON arrays, {"log": entry}) from files or stdin
     Query(QueryArgs),
     /// Check the host, the token and the audit-log permission
-    Doctor,
+    Doctor(DoctorArgs),
     /// Follow the API into the archive: backfill, then keep following (one writer per archive)
     Sync(SyncArgs),
     /// Look after the archive: status, prune, import saved files
     Archive(ArchiveArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: auditui man > auditui.1
+    Man,
+}
+
+impl Command {
+    /// The API options written after the subcommand, for those that call the API.
+    pub fn api(&self) -> Option<&ApiArgs> {
+        match self {
+            Command::Tail(args) => Some(&args.api),
+            Command::Doctor(args) => Some(&args.api),
+            Command::Sync(args) => Some(&args.api),
+            Command::Archive(args) => Some(&args.api),
+            _ => None,
+        }
+    }
+
+    /// The watch options, for those that follow the stream.
+    pub fn watch_mut(&mut self) -> Option<&mut WatchArgs> {
+        match self {
+            Command::Demo(args) => Some(&mut args.watch),
+            Command::Tail(args) => Some(&mut args.watch),
+            _ => None,
+        }
+    }
+
+    /// The TUI's export options, for those that open the TUI.
+    pub fn export_mut(&mut self) -> Option<&mut ExportArgs> {
+        match self {
+            Command::Demo(args) => Some(&mut args.export),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Read `cli.api`, where these end whichever side of `doctor` they were written.
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// How to reach the API. The token is never taken from a command-line value.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ApiArgs {
     /// Harvey region: us (api.harvey.ai), eu (eu.api.harvey.ai) or au (au.api.harvey.ai)
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, value_enum)]
     pub region: Option<Region>,
 
     /// Base URL of the API instead of a region (http:// only for loopback hosts)
-    #[arg(long, global = true, value_name = "URL", conflicts_with = "region")]
+    #[arg(long, value_name = "URL", conflicts_with = "region")]
     pub base_url: Option<String>,
 
     /// Read the API token from this file instead of HARVEY_API_TOKEN
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
     /// Configuration file (default: auditui/config.toml in the user's config directory)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+impl ApiArgs {
+    /// Fills what is not given here from `other`.
+    fn merge(&mut self, other: &ApiArgs) {
+        self.region = self.region.or(other.region);
+        self.base_url = self.base_url.take().or_else(|| other.base_url.clone());
+        self.token_file = self.token_file.take().or_else(|| other.token_file.clone());
+        self.config = self.config.take().or_else(|| other.config.clone());
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
@@ -157,10 +286,52 @@ pub struct WatchArgs {
     pub interval: f64,
 }
 
+impl WatchArgs {
+    /// Takes the option `id` from `other` (written before the subcommand).
+    fn take(&mut self, other: &WatchArgs, id: &str) {
+        match id {
+            "since" => self.since = other.since.clone(),
+            "from_start" => self.from_start = other.from_start,
+            "log_type" => self.log_type = other.log_type.clone(),
+            "show_self" => self.show_self = other.show_self,
+            "budget" => self.budget = other.budget,
+            "interval" => self.interval = other.interval,
+            _ => {}
+        }
+    }
+}
+
+/// Where and how the TUI exports the view.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// Folder for exports (default: export_dir in the config file, else auditui/exports in the user's
+    /// data directory, ~/.local/share/auditui/exports on Linux)
+    #[arg(long, value_name = "DIR")]
+    pub export_dir: Option<PathBuf>,
+
+    /// Format of the JSON export key (e): jsonl as received, or ocsf, ecs, timesketch
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "jsonl")]
+    pub export_format: crate::formats::Format,
+}
+
+impl ExportArgs {
+    /// Takes the option `id` from `other` (written before the subcommand).
+    fn take(&mut self, other: &ExportArgs, id: &str) {
+        match id {
+            "export_dir" => self.export_dir = other.export_dir.clone(),
+            "export_format" => self.export_format = other.export_format,
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     #[command(flatten)]
     pub watch: WatchArgs,
+
+    #[command(flatten)]
+    pub export: ExportArgs,
 
     #[command(flatten)]
     pub sim: SimKnobs,
@@ -216,18 +387,19 @@ pub struct SimKnobs {
     pub history_hours: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TailFormat {
-    Jsonl,
-    Csv,
-}
+/// `tail`'s output formats: every entry format.
+pub type TailFormat = crate::formats::Format;
 
 #[derive(Debug, Clone, Args)]
 pub struct TailArgs {
+    /// Read `cli.api`, where these end whichever side of `tail` they were written.
+    #[command(flatten)]
+    pub api: ApiArgs,
+
     #[command(flatten)]
     pub watch: WatchArgs,
 
-    /// Output format
+    /// Output format (ocsf, ecs and timesketch: see README "Formats")
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: TailFormat,
 
@@ -263,6 +435,10 @@ pub struct ArchivePath {
 
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
+    /// Read `cli.api`, where these end whichever side of `sync` they were written.
+    #[command(flatten)]
+    pub api: ApiArgs,
+
     #[command(flatten)]
     pub archive: ArchivePath,
 
@@ -298,6 +474,10 @@ pub struct SyncArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ArchiveArgs {
+    /// Read `cli.api` (the host names the default archive).
+    #[command(flatten)]
+    pub api: ApiArgs,
+
     #[command(flatten)]
     pub archive: ArchivePath,
 
@@ -324,9 +504,33 @@ pub enum ArchiveAction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum QueryFormat {
+    /// The entry as received, one JSON object per line
     Jsonl,
+    /// One row per entry, with a header
     Csv,
+    /// OCSF 1.3 events, one per line
+    Ocsf,
+    /// Elastic Common Schema documents, one per line
+    Ecs,
+    /// Timesketch JSONL
+    Timesketch,
+    /// Only the number of matches
     Count,
+}
+
+impl QueryFormat {
+    /// The entry format, for every choice but `count`.
+    pub fn entry_format(self) -> Option<crate::formats::Format> {
+        use crate::formats::Format;
+        Some(match self {
+            QueryFormat::Jsonl => Format::Jsonl,
+            QueryFormat::Csv => Format::Csv,
+            QueryFormat::Ocsf => Format::Ocsf,
+            QueryFormat::Ecs => Format::Ecs,
+            QueryFormat::Timesketch => Format::Timesketch,
+            QueryFormat::Count => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -343,7 +547,7 @@ pub struct QueryArgs {
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
 
-    /// Output format
+    /// Output format (ocsf, ecs and timesketch: see README "Formats")
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: QueryFormat,
 }
@@ -360,38 +564,129 @@ mod tests {
 
     #[test]
     fn api_options_work_before_and_after_the_subcommand() {
-        let cli = Cli::parse_from(["auditui", "--region", "eu", "doctor"]);
+        let cli = Cli::try_parse_args(["auditui", "--region", "eu", "doctor"]).unwrap();
         assert_eq!(cli.api.region, Some(Region::Eu));
-        let cli = Cli::parse_from(["auditui", "tail", "--base-url", "http://127.0.0.1:9"]);
+        let cli = Cli::try_parse_args(["auditui", "doctor", "--region", "eu"]).unwrap();
+        assert_eq!(cli.api.region, Some(Region::Eu));
+        let cli =
+            Cli::try_parse_args(["auditui", "tail", "--base-url", "http://127.0.0.1:9"]).unwrap();
         assert_eq!(cli.api.base_url.as_deref(), Some("http://127.0.0.1:9"));
+        let cli = Cli::try_parse_args(["auditui", "--token-file", "t", "tail"]).unwrap();
+        assert_eq!(cli.api.token_file, Some(PathBuf::from("t")));
     }
 
     #[test]
-    fn watch_options_belong_to_the_command_that_watches() {
-        let cli = Cli::try_parse_args(["auditui", "demo", "--since", "2h"]).unwrap();
-        let Some(Command::Demo(demo)) = cli.command else {
-            panic!("demo expected");
+    fn watch_options_work_before_and_after_the_subcommand_that_watches() {
+        for args in [
+            ["auditui", "demo", "--since", "2h", "--budget", "20"],
+            ["auditui", "--since", "2h", "--budget", "20", "demo"],
+            ["auditui", "--since", "2h", "demo", "--budget", "20"],
+        ] {
+            let cli = Cli::try_parse_args(args).unwrap();
+            let Some(Command::Demo(demo)) = cli.command else {
+                panic!("demo expected");
+            };
+            assert_eq!(
+                (demo.watch.since.as_deref(), demo.watch.budget),
+                (Some("2h"), 20),
+                "{args:?}"
+            );
+        }
+        let cli =
+            Cli::try_parse_args(["auditui", "--budget", "9", "tail", "--type", "a:b"]).unwrap();
+        let Some(Command::Tail(tail)) = cli.command else {
+            panic!("tail expected");
         };
-        assert_eq!(demo.watch.since.as_deref(), Some("2h"));
+        assert_eq!(
+            (tail.watch.budget, tail.watch.log_type.as_deref()),
+            (9, Some("a:b"))
+        );
         let cli = Cli::try_parse_args(["auditui", "--since", "2h", "--budget", "20"]).unwrap();
         assert_eq!(
             (cli.watch.since.as_deref(), cli.watch.budget),
             (Some("2h"), 20)
         );
-        let cli =
-            Cli::try_parse_args(["auditui", "--region", "eu", "tail", "--type", "a:b"]).unwrap();
-        assert_eq!(cli.api.region, Some(Region::Eu));
-        for misplaced in [
-            ["auditui", "--since", "2h", "demo"],
-            ["auditui", "--budget", "9", "tail"],
-            ["auditui", "--type", "auth:failed", "doctor"],
+    }
+
+    #[test]
+    fn an_option_that_does_not_apply_to_the_subcommand_is_refused_wherever_written() {
+        for (args, flag) in [
+            (&["auditui", "--budget", "100", "doctor"][..], "--budget"),
+            (
+                &["auditui", "--type", "auth:failed", "doctor"][..],
+                "--type",
+            ),
+            (&["auditui", "--region", "eu", "demo"][..], "--region"),
+            (&["auditui", "--since", "1h", "query", "f"][..], "--since"),
+            (
+                &["auditui", "--export-dir", "x", "tail"][..],
+                "--export-dir",
+            ),
         ] {
-            let err = Cli::try_parse_args(misplaced).unwrap_err();
+            let err = Cli::try_parse_args(args).unwrap_err();
             assert!(
-                err.to_string().contains("goes after the subcommand"),
+                err.to_string().contains(&format!("{flag} does not apply")),
                 "{err}"
             );
         }
+        for args in [
+            &["auditui", "doctor", "--budget", "100"][..],
+            &["auditui", "demo", "--region", "eu"][..],
+            &["auditui", "query", "f", "--base-url", "http://127.0.0.1:1"][..],
+        ] {
+            assert!(Cli::try_parse_args(args).is_err(), "{args:?}");
+        }
+        let twice = Cli::try_parse_args(["auditui", "--budget", "5", "tail", "--budget", "6"]);
+        assert!(
+            twice
+                .unwrap_err()
+                .to_string()
+                .contains("both before and after")
+        );
+    }
+
+    #[test]
+    fn each_help_lists_only_the_options_that_apply() {
+        let help = |sub: &str| {
+            let mut command = Cli::command();
+            command.build();
+            command
+                .find_subcommand_mut(sub)
+                .unwrap()
+                .render_long_help()
+                .to_string()
+        };
+        for sub in ["demo", "query", "simulate", "completions", "man"] {
+            let text = help(sub);
+            for api in ["--region", "--base-url", "--token-file"] {
+                assert!(!text.contains(api), "{sub} --help lists {api}");
+            }
+        }
+        for sub in ["doctor", "query", "simulate", "completions", "man"] {
+            assert!(
+                !help(sub).contains("--budget"),
+                "{sub} --help lists --budget"
+            );
+        }
+        assert!(help("tail").contains("--region") && help("doctor").contains("--token-file"));
+        for sub in ["demo", "tail", "query", "doctor"] {
+            assert!(help(sub).contains("--color"), "--color applies everywhere");
+        }
+    }
+
+    #[test]
+    fn no_color_is_honoured_unless_colour_is_forced() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        let empty = Some(std::ffi::OsStr::new(""));
+        assert!(ColorChoice::Auto.enabled(true, None));
+        assert!(
+            ColorChoice::Auto.enabled(true, empty),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!ColorChoice::Auto.enabled(true, set));
+        assert!(!ColorChoice::Auto.enabled(false, None), "not a terminal");
+        assert!(ColorChoice::Always.enabled(false, set));
+        assert!(!ColorChoice::Never.enabled(true, None));
     }
 
     #[test]

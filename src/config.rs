@@ -97,6 +97,32 @@ pub struct FileConfig {
     pub region: Option<Region>,
     pub base_url: Option<String>,
     pub token_file: Option<PathBuf>,
+    /// Where the TUI's exports go.
+    pub export_dir: Option<PathBuf>,
+}
+
+/// Where the TUI's exports go when neither `--export-dir` nor the config file says.
+pub fn default_export_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("auditui")
+        .join("exports")
+}
+
+/// The export folder: `--export-dir`, else the config file's `export_dir` (`config`: `--config`, else
+/// the default file), else [`default_export_dir`].
+pub fn export_dir(given: Option<&Path>, config: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(dir) = given {
+        return Ok(dir.to_owned());
+    }
+    let file = match config {
+        Some(path) => read_config(path, true)?,
+        None => match default_config_path() {
+            Some(path) => read_config(&path, false)?,
+            None => FileConfig::default(),
+        },
+    };
+    Ok(file.export_dir.unwrap_or_else(default_export_dir))
 }
 
 /// Where the config file is looked for when `--config` is not given.

@@ -21,13 +21,19 @@ fn main() -> ExitCode {
             Some(Command::Simulate(args)) => commands::simulate::run(&cli, args).await,
             Some(Command::Tail(args)) => commands::tail::run(&cli, args).await,
             Some(Command::Query(args)) => commands::query::run(&cli, args).await,
-            Some(Command::Doctor) => commands::doctor::run(&cli).await,
+            Some(Command::Doctor(_)) => commands::doctor::run(&cli).await,
+            Some(Command::Completions(args)) => {
+                commands::shell::to_stdout(|out| commands::shell::completions(args, out))
+            }
+            Some(Command::Man) => commands::shell::to_stdout(|out| commands::shell::man(out)),
             Some(Command::Sync(args)) => commands::sync::run(&cli, args).await,
             Some(Command::Archive(args)) => commands::archive::run(&cli, args),
         }
     });
     match result {
         Ok(code) => code,
+        // `auditui query ... | head`: the reader has what it wanted.
+        Err(err) if commands::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // The chain may quote untrusted text (file names, server answers): show it, never run it.
             eprintln!("auditui: {}", clean(&format!("{err:#}")));

@@ -9,7 +9,7 @@ use auditui::app::action::Notice;
 use auditui::app::detail_doc::DetailDoc;
 use auditui::app::keymap::Keymap;
 use auditui::clock::Zone;
-use auditui::export::Row;
+use auditui::entry::Row;
 use auditui::poller::{ConnState, PollStatus};
 use auditui::ui::activity::Activity;
 use auditui::ui::detail::Detail;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use auditui::app::action::Action;
 use auditui::app::keymap::Keymap;
 use auditui::app::state::State;
-use auditui::poller::{ConnState, PollEvent, PollStatus};
+use auditui::poller::{ConnState, PollEvent, PollStatus, StopReason};
 use auditui::ui::screen::render;
 use auditui::ui::theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -138,7 +138,9 @@ fn token_rejected_at_start() {
             ..PollStatus::default()
         })));
         state.update(Action::Poll(PollEvent::Stopped {
-            reason: Some("token rejected (401): check HARVEY_API_TOKEN".into()),
+            reason: Some(StopReason::TokenRejected(
+                "token rejected (401): check HARVEY_API_TOKEN".into(),
+            )),
         }));
         state
     });

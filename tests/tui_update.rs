@@ -8,7 +8,7 @@ use std::time::Duration;
 use auditui::app::action::{Action, Effect, ExportFormat};
 use auditui::app::keymap::Keymap;
 use auditui::app::state::{Mode, State};
-use auditui::poller::{ConnState, PollEvent, PollStatus};
+use auditui::poller::{ConnState, PollEvent, PollStatus, StopReason};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_support::{NOW, entry, incident};
 
@@ -412,8 +412,19 @@ fn quit_keys_quit_from_every_view() {
 #[test]
 fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
     let cases = [
-        ("HTTP 401: token rejected", "Token rejected"),
-        ("HTTP 403: forbidden", "Permission missing"),
+        (
+            StopReason::TokenRejected("HTTP 401: token rejected".into()),
+            "Token rejected",
+        ),
+        (
+            StopReason::PermissionMissing("HTTP 403: forbidden".into()),
+            "Permission missing",
+        ),
+        // The title follows what happened, not the words: a 400 that quotes "401" is no rejected token.
+        (
+            StopReason::Refused("bad request (400): since 401 days is too far back".into()),
+            "Cannot follow the audit log",
+        ),
     ];
     for (reason, title) in cases {
         let mut state = state();
@@ -422,12 +433,13 @@ fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
             ..PollStatus::default()
         })));
         state.update(Action::Poll(PollEvent::Stopped {
-            reason: Some(reason.into()),
+            reason: Some(reason.clone()),
         }));
         let Mode::Fatal(fatal) = &state.mode else {
             panic!("fatal expected for {reason}");
         };
-        assert_eq!(fatal.title, title);
+        assert_eq!(fatal.title, title, "{reason}");
+        assert_eq!(fatal.message, reason.to_string());
         assert!(press(&mut state, "yj/").is_empty());
         assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
     }
@@ -437,7 +449,7 @@ fn a_rejected_token_before_any_entry_is_a_full_screen_error() {
 fn a_later_fault_is_reported_and_the_view_keeps_working() {
     let mut state = with_incident();
     state.update(Action::Poll(PollEvent::Stopped {
-        reason: Some("HTTP 401: token revoked".into()),
+        reason: Some(StopReason::TokenRejected("HTTP 401: token revoked".into())),
     }));
     assert!(matches!(state.mode, Mode::List));
     let notice = state.notice.clone().unwrap();
@@ -659,4 +671,54 @@ fn an_export_writes_the_view_as_it_was_asked_for_even_when_entries_arrive_meanwh
         written, asked,
         "the file holds the view at the time of the key"
     );
+}
+
+#[test]
+fn a_vanished_poller_is_reported_in_the_status_bar_not_as_a_setup_fault() {
+    let mut state = state();
+    state.update(Action::Poll(PollEvent::Stopped {
+        reason: Some(StopReason::Vanished),
+    }));
+    assert!(matches!(state.mode, Mode::List), "no full-screen error");
+    assert_eq!(state.status.state, ConnState::Failed);
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.is_error);
+    assert_eq!(
+        notice.text,
+        "stopped: the poller ended unexpectedly: see the log"
+    );
+}
+
+#[test]
+fn the_json_export_key_writes_the_chosen_schema_to_an_owner_only_file_in_a_new_folder() {
+    use auditui::app::run::export_view;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = with_incident();
+    state.export_dir = dir.path().join("exports/case-1");
+    state.json_export = auditui::formats::Format::Ocsf;
+    press(&mut state, "/type:auth:failed");
+    press_code(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, "e");
+    let Some(Effect::Export { format, path }) = effects.into_iter().next() else {
+        panic!("an export effect");
+    };
+    assert_eq!(format, ExportFormat::Ocsf);
+    assert!(path.to_string_lossy().ends_with(".ocsf.jsonl"), "{path:?}");
+    let (count, written) = export_view(&state, format, &path).unwrap();
+    assert_eq!(count, 3);
+    let text = std::fs::read_to_string(&written).unwrap();
+    for line in text.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["class_uid"], 3002);
+        assert_eq!(event["status_id"], 2, "a failed logon");
+        let raw = auditui::entry::Entry::parse(event["raw_data"].as_str().unwrap()).unwrap();
+        assert_eq!(raw.kind, "auth:failed", "the entry rides along whole");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&written), 0o600);
+        assert_eq!(mode(&state.export_dir), 0o700);
+    }
 }

@@ -38,21 +38,8 @@ pub struct Notice {
     pub is_error: bool,
 }
 
-/// Export formats for the current view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Jsonl,
-    Csv,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Jsonl => "jsonl",
-            ExportFormat::Csv => "csv",
-        }
-    }
-}
+/// Export formats for the current view: those of `tail` and `query`.
+pub use crate::formats::Format as ExportFormat;
 
 /// Work for the loop to do on `update`'s behalf.
 #[derive(Debug, Clone, PartialEq)]

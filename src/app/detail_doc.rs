@@ -6,8 +6,8 @@ use chrono::{DateTime, FixedOffset};
 use unicode_width::UnicodeWidthChar;
 
 use crate::clock::Zone;
+use crate::entry::Row;
 use crate::entry::id_time_millis;
-use crate::export::Row;
 use crate::sanitize::clean;
 
 /// One copyable field: its name and its value as the user would paste it.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::app::quick;
 use crate::app::state::{Fatal, Mode, State};
-use crate::poller::{ConnState, PollEvent};
+use crate::poller::{ConnState, PollEvent, StopReason};
 use crate::query::Query;
 
 /// How often a relative filter (`since:15m`) is re-read against the clock, so its window slides.
@@ -58,15 +58,15 @@ impl State {
             // The TUI keeps no resume file: a restart starts from `--since` again.
             PollEvent::Position(_) => {}
             PollEvent::Stopped { reason } => {
-                let reason = reason.unwrap_or_else(|| "the poller stopped".to_owned());
-                let failed = self.status.state == ConnState::Failed
-                    || reason.contains("401")
-                    || reason.contains("403");
                 self.status.state = ConnState::Failed;
-                if failed && self.store.is_empty() {
-                    self.mode = Mode::Fatal(fatal(&reason));
-                } else {
-                    self.notify(format!("stopped: {reason}"), true);
+                match reason.as_ref().and_then(fatal) {
+                    // Nothing to look at and nothing the program can do: say what to fix, full screen.
+                    Some(fatal) if self.store.is_empty() => self.mode = Mode::Fatal(fatal),
+                    _ => {
+                        let text =
+                            reason.map_or("the poller stopped".to_owned(), |r| r.to_string());
+                        self.notify(format!("stopped: {text}"), true);
+                    }
                 }
             }
         }
@@ -102,29 +102,29 @@ impl State {
     }
 }
 
-/// The full-screen message for a poller that cannot start.
-fn fatal(reason: &str) -> Fatal {
-    let (title, hint) = if reason.contains("401") {
-        (
+/// The full-screen message for a poller that cannot start, by why it stopped; `None` for a poller that
+/// vanished (a fault of the program, not of the user's setup: reported in the status bar).
+fn fatal(reason: &StopReason) -> Option<Fatal> {
+    let (title, hint) = match reason {
+        StopReason::TokenRejected(_) => (
             "Token rejected",
             "Check HARVEY_API_TOKEN (or --token-file): the API did not accept the token. Make a new one \
              in the workspace settings under API Tokens.",
-        )
-    } else if reason.contains("403") {
-        (
+        ),
+        StopReason::PermissionMissing(_) => (
             "Permission missing",
             "The token works but may not read audit logs: they need Territory admin or Organization \
              admin permission.",
-        )
-    } else {
-        (
+        ),
+        StopReason::Refused(_) => (
             "Cannot follow the audit log",
             "Run `auditui doctor` to check the host, the token and the permission.",
-        )
+        ),
+        StopReason::Vanished => return None,
     };
-    Fatal {
+    Some(Fatal {
         title: title.to_owned(),
-        message: reason.to_owned(),
+        message: reason.to_string(),
         hint: hint.to_owned(),
-    }
+    })
 }

@@ -1,37 +1,49 @@
 //! Quick narrowing: edits of the query text (so the user sees and can change what was done) that set one
-//! key to the selected row's value, or step through time windows.
+//! key to the selected row's value, or step through time windows. The text is read with the query
+//! parser, so a quick edit understands exactly what the filter bar applies.
+
+use crate::query::{Query, Term, Test};
+use crate::timestamp::UnixNanos;
 
 /// The time windows `cycle_window` steps through; `None` is "all time".
 pub const WINDOWS: [Option<&str>; 5] = [Some("5m"), Some("15m"), Some("1h"), Some("24h"), None];
 
-/// Splits a query into its terms, keeping quoted values whole.
-fn terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if quoted => {
-                current.push(c);
-                current.extend(chars.next());
-            }
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+/// Any fixed instant: terms are compared with each other as parsed at the same time.
+const AT: UnixNanos = 1_000_000 * 1_000_000_000;
+
+/// The keys quick narrowing sets.
+fn is_key(test: &Test, key: &str) -> bool {
+    matches!(
+        (key, test),
+        ("user", Test::User(_))
+            | ("type", Test::Type(_))
+            | ("ip", Test::Ip(_))
+            | ("since", Test::Since(_))
+    )
+}
+
+/// The terms of a query with the text each was typed as, or `None` when the text does not parse.
+fn typed_terms(text: &str) -> Option<Vec<(Term, String)>> {
+    let query = Query::parse(text, AT).ok()?;
+    let chars: Vec<char> = text.chars().collect();
+    let terms = query.terms();
+    let starts: Vec<usize> = terms.iter().map(|t| t.column - 1).collect();
+    Some(
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, term)| {
+                let end = starts.get(i + 1).copied().unwrap_or(chars.len());
+                let typed: String = chars[starts[i]..end].iter().collect();
+                (term.clone(), typed.trim_end().to_owned())
+            })
+            .collect(),
+    )
+}
+
+/// The one term of `typed`, parsed.
+fn parse_term(typed: &str) -> Option<Term> {
+    Query::parse(typed, AT).ok()?.terms().first().cloned()
 }
 
 /// `key:value`, quoted (with `\"` and `\\` escaped) when the value holds spaces or quotes.
@@ -44,54 +56,87 @@ pub fn term(key: &str, value: &str) -> String {
     }
 }
 
-fn has_key(term: &str, key: &str) -> bool {
-    term.strip_prefix(key)
-        .is_some_and(|rest| rest.starts_with(':'))
-}
-
 /// Narrows to `key:value`, replacing other positive terms on the same key (which would widen, as the
-/// same key repeated means OR). If exactly that term is already there, removes it: the key toggles.
+/// same key repeated means OR). If that term is already there (however it was written), removes it: the
+/// key toggles. Text that does not parse is left as typed, with the term added.
 pub fn toggle_term(text: &str, key: &str, value: &str) -> String {
     let wanted = term(key, value);
-    let mut terms = terms(text);
-    let had = terms.contains(&wanted);
-    terms.retain(|t| !has_key(t, key));
+    let Some(terms) = typed_terms(text) else {
+        return join(text.trim_end(), &wanted);
+    };
+    let wanted_test = parse_term(&wanted).map(|t| t.test);
+    let had = terms
+        .iter()
+        .any(|(t, _)| !t.negated && Some(&t.test) == wanted_test.as_ref());
+    let mut kept: Vec<String> = terms
+        .into_iter()
+        .filter(|(t, _)| t.negated || !is_key(&t.test, key))
+        .map(|(_, typed)| typed)
+        .collect();
     if !had {
-        terms.push(wanted);
+        kept.push(wanted);
     }
-    terms.join(" ")
+    kept.join(" ")
+}
+
+fn join(text: &str, term: &str) -> String {
+    if text.is_empty() {
+        term.to_owned()
+    } else {
+        format!("{text} {term}")
+    }
 }
 
 /// The window after the one the query has now (by its `since:` term), and the query with it.
 pub fn cycle_window(text: &str) -> (Option<&'static str>, String) {
-    let mut terms = terms(text);
+    let Some(terms) = typed_terms(text) else {
+        let next = WINDOWS[0];
+        return (
+            next,
+            join(
+                text.trim_end(),
+                &format!("since:{}", next.unwrap_or_default()),
+            ),
+        );
+    };
     let current = terms
         .iter()
-        .find(|t| has_key(t, "since"))
-        .map(|t| t["since:".len()..].to_owned());
+        .find(|(t, _)| !t.negated && is_key(&t.test, "since"))
+        .map(|(t, _)| t.test.clone());
     let next = match current {
         None => WINDOWS[0],
         Some(current) => {
-            let at = WINDOWS.iter().position(|w| *w == Some(current.as_str()));
+            let at = WINDOWS.iter().position(|w| {
+                w.and_then(|w| parse_term(&format!("since:{w}")))
+                    .is_some_and(|t| t.test == current)
+            });
             match at {
                 Some(i) => WINDOWS[(i + 1) % WINDOWS.len()],
                 None => WINDOWS[0],
             }
         }
     };
-    terms.retain(|t| !has_key(t, "since"));
+    let mut kept: Vec<String> = terms
+        .into_iter()
+        .filter(|(t, _)| t.negated || !is_key(&t.test, "since"))
+        .map(|(_, typed)| typed)
+        .collect();
     if let Some(window) = next {
-        terms.push(format!("since:{window}"));
+        kept.push(format!("since:{window}"));
     }
-    (next, terms.join(" "))
+    (next, kept.join(" "))
 }
 
-/// Whether the query depends on the clock (`since:15m`), and so must be re-read as time passes.
+/// Whether the query depends on the clock (`since:15m`, `until:"2h"`), and so must be re-read as time
+/// passes: exactly when parsing it at two instants gives two queries.
 pub fn is_relative(text: &str) -> bool {
-    terms(text).iter().any(|t| {
-        let t = t.trim_start_matches('-');
-        (has_key(t, "since") || has_key(t, "until")) && t.ends_with(['s', 'm', 'h', 'd'])
-    })
+    match (
+        Query::parse(text, AT),
+        Query::parse(text, AT + 1_000_000_000),
+    ) {
+        (Ok(a), Ok(b)) => a != b,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +166,11 @@ mod tests {
             ("username", "user", "x", "username user:x"),
             ("", "user", r#"a "b"\c"#, r#"user:"a \"b\"\\c""#),
             (r#"user:"a \" b" ip:1"#, "ip", "2", r#"user:"a \" b" ip:2"#),
+            // The same term however it is written toggles off.
+            ("User:A@B.C type:x", "user", "a@b.c", "type:x"),
+            ("user:\"a@b.c\"", "user", "a@b.c", ""),
+            // Text that does not parse keeps what was typed.
+            ("user:\"open", "ip", "1.2.3.4", "user:\"open ip:1.2.3.4"),
         ];
         for (text, key, value, expected) in cases {
             assert_eq!(toggle_term(text, key, value), expected, "{text:?} {key}");
@@ -149,6 +199,16 @@ mod tests {
         );
         assert_eq!(text, "user:a since:5m");
         assert_eq!(cycle_window("since:2026-11-24T09:00").1, "since:5m");
+        // The window is read as the parser reads it, not as text.
+        assert_eq!(
+            cycle_window("since:\"15m\" user:a"),
+            (Some("1h"), "user:a since:1h".into())
+        );
+        assert_eq!(cycle_window("since:900s"), (Some("1h"), "since:1h".into()));
+        assert_eq!(
+            cycle_window("-since:5m"),
+            (Some("5m"), "-since:5m since:5m".into())
+        );
     }
 
     #[test]
@@ -157,5 +217,10 @@ mod tests {
         assert!(is_relative("-until:2h"));
         assert!(!is_relative("since:2026-11-24T09:00"));
         assert!(!is_relative("user:since"));
+        // Any duration the parser reads slides, however it is written.
+        assert!(is_relative("since:1w"));
+        assert!(is_relative("since:\"15m\""));
+        assert!(is_relative("since:1h30m"));
+        assert!(!is_relative("since:15"), "does not parse: nothing to slide");
     }
 }

@@ -1,7 +1,7 @@
 //! The app loop: the one owner of the state. It waits on the terminal, the poller and a slow tick, turns
 //! what arrives into actions, performs the effects `update` returns, and draws when something changed.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,8 +16,8 @@ use tokio::task::JoinSet;
 use crate::app::action::{Action, Effect, ExportFormat, Notice};
 use crate::app::state::State;
 use crate::clipboard::Clipboard;
-use crate::export::{write_csv_header, write_csv_row};
-use crate::poller::{ConnState, PollControl, PollEvent};
+use crate::formats;
+use crate::poller::{ConnState, PollControl, PollEvent, StopReason};
 use crate::store::Store;
 use crate::terminal::TerminalGuard;
 use crate::ui::screen::render;
@@ -67,7 +67,7 @@ pub async fn run(
                     // A poller that stops on purpose says so first; one that vanished is reported here.
                     if state.status.state != ConnState::Failed {
                         state.update(Action::Poll(PollEvent::Stopped {
-                            reason: Some("the poller ended unexpectedly: see the log".into()),
+                            reason: Some(StopReason::Vanished),
                         }))
                     } else {
                         Vec::new()
@@ -206,20 +206,15 @@ impl ExportJob {
     /// Writes every entry of the snapshot to a new file (never over an existing one); returns the count
     /// and the path actually written. Blocking: run it off the app loop.
     pub fn write(self) -> io::Result<(usize, PathBuf)> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::owner_only::create_dir_all(dir)?;
+        }
         let (file, path) = create_new(&self.path)?;
         let mut out = BufWriter::new(file);
-        if self.format == ExportFormat::Csv {
-            write_csv_header(&mut out)?;
-        }
+        formats::write_header(&mut out, self.format)?;
         for &index in &self.indices {
             let entry = self.store.get(index);
-            match self.format {
-                ExportFormat::Jsonl => {
-                    out.write_all(entry.json_line().as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                ExportFormat::Csv => write_csv_row(&mut out, &entry.row())?,
-            }
+            formats::write_entry(&mut out, self.format, &entry.row(), &entry.json_line())?;
         }
         out.flush()?;
         Ok((self.indices.len(), path))
@@ -250,11 +245,7 @@ fn create_new(path: &Path) -> io::Result<(File, PathBuf)> {
     let mut candidate = path.to_owned();
     let mut n = 1;
     loop {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
+        match crate::owner_only::create_new(&candidate) {
             Ok(file) => return Ok((file, candidate)),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
                 n += 1;

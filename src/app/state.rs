@@ -102,8 +102,10 @@ pub struct State {
     pub activity_end: UnixNanos,
     /// What is being watched, for the header.
     pub source: String,
-    /// Where exports are written.
+    /// Where exports are written (created, owner only, at the first export).
     pub export_dir: PathBuf,
+    /// The format of the JSON export key: JSON lines as received, or a SIEM schema.
+    pub json_export: crate::formats::Format,
     /// The user paused the poller.
     pub polling_paused: bool,
     /// Rejected entries, counted when the poller reports them.
@@ -136,7 +138,8 @@ impl State {
             activity: Vec::new(),
             activity_end: now,
             source: source.to_owned(),
-            export_dir: std::env::current_dir().unwrap_or_default(),
+            export_dir: crate::config::default_export_dir(),
+            json_export: crate::formats::Format::Jsonl,
             polling_paused: false,
             rejected: 0,
         };

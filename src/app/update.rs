@@ -117,7 +117,7 @@ impl State {
             Command::OpenDetail => self.open_detail(),
             Command::CopyEntry => return self.copy_entry(),
             Command::CopyView => return self.copy_view(),
-            Command::ExportJsonl => return self.export(ExportFormat::Jsonl),
+            Command::ExportJsonl => return self.export(self.json_export),
             Command::ExportCsv => return self.export(ExportFormat::Csv),
             Command::FilterUser => self.narrow("user"),
             Command::FilterType => self.narrow("type"),

@@ -10,6 +10,7 @@ use crate::config::{Connection, Token};
 use crate::simulator::{self, SimConfig};
 
 pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    super::require_terminal()?;
     crate::logging::init(cli.log_file.as_deref());
     // A fresh token each run: the simulator listens on loopback only, but nothing else should use it.
     let token = format!("demo-{:032x}", rand::random::<u128>());
@@ -17,11 +18,12 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let handle = simulator::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .context("cannot start the simulator on a loopback port")?;
+    let export = super::live::TuiExport::resolve(&args.export, None)?;
     let connection = Connection {
         base_url: handle.base_url(),
         token: Token::new(token)?,
     };
-    let outcome = super::live::watch(connection, &args.watch, "demo (simulator)").await;
+    let outcome = super::live::watch(connection, &args.watch, &export, "demo (simulator)").await;
     handle.shutdown().await;
     outcome
 }

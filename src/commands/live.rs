@@ -9,7 +9,7 @@ use crate::app::action::{Action, Notice};
 use crate::app::keymap::Keymap;
 use crate::app::run::run as run_app;
 use crate::app::state::State;
-use crate::cli::{Cli, WatchArgs};
+use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
 use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
@@ -20,16 +20,38 @@ use crate::timespec::parse_instant;
 const DEFAULT_LOOKBACK_NANOS: i64 = 3600 * 1_000_000_000;
 
 pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    super::require_terminal()?;
     crate::logging::init(cli.log_file.as_deref());
     let connection = config::resolve(&cli.api)?;
     let label = host_of(&connection.base_url);
-    watch(connection, &cli.watch, &label).await
+    let export = TuiExport::resolve(&cli.export, cli.api.config.as_deref())?;
+    watch(connection, &cli.watch, &export, &label).await
+}
+
+/// Where and how the TUI exports.
+pub struct TuiExport {
+    pub dir: std::path::PathBuf,
+    pub format: crate::formats::Format,
+}
+
+impl TuiExport {
+    /// From the options, the config file (`config`, else the default one) and the default folder.
+    pub fn resolve(
+        args: &ExportArgs,
+        config: Option<&std::path::Path>,
+    ) -> anyhow::Result<TuiExport> {
+        Ok(TuiExport {
+            dir: config::export_dir(args.export_dir.as_deref(), config)?,
+            format: args.export_format,
+        })
+    }
 }
 
 /// Follows the audit log at `connection` in the TUI until the user quits.
 pub async fn watch(
     connection: Connection,
     watch: &WatchArgs,
+    export: &TuiExport,
     label: &str,
 ) -> anyhow::Result<ExitCode> {
     let now = crate::clock::now();
@@ -68,6 +90,8 @@ pub async fn watch(
     };
     let mut state = State::new(keymap, label, crate::clock::now());
     state.status.budget_per_minute = watch.budget;
+    state.json_export = export.format;
+    state.export_dir = export.dir.clone();
     if let Some(problem) = keymap_problem {
         tracing::warn!("keymap ignored: {problem}");
         state.update(Action::Report(Notice {

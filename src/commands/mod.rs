@@ -5,6 +5,29 @@ pub mod demo;
 pub mod doctor;
 pub mod live;
 pub mod query;
+pub mod shell;
 pub mod simulate;
 pub mod sync;
 pub mod tail;
+
+/// Whether `err` is, at its root, a write to a reader that went away (`auditui query ... | head`): the
+/// reader has all it wanted, so the run ends quietly with success.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The TUI needs a terminal on stdin and stdout; without one, say so and point to the headless commands.
+pub fn require_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the TUI needs a terminal (stdin and stdout); for scripts and pipes use `auditui tail` \
+         (stream entries) or `auditui query FILE` (filter saved ones)"
+    )
+}

@@ -31,6 +31,9 @@ pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         QueryFormat::Jsonl => Output::Jsonl,
         QueryFormat::Csv => Output::Csv,
         QueryFormat::Count => Output::Count,
+        QueryFormat::Ocsf | QueryFormat::Ecs | QueryFormat::Timesketch => {
+            Output::Mapped(args.format.entry_format().expect("an entry format"))
+        }
     };
     // The scan is CPU-bound and uses its own threads: keep it off the async workers.
     let files = args.files.clone();

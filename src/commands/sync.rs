@@ -237,7 +237,7 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
             }
             PollEvent::Stopped { reason } => {
                 break match reason {
-                    Some(reason) => Ended::Failed(reason),
+                    Some(reason) => Ended::Failed(reason.to_string()),
                     None => Ended::Done,
                 };
             }

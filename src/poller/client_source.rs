@@ -14,7 +14,12 @@ impl From<ApiError> for SourceError {
     fn from(err: ApiError) -> SourceError {
         let message = err.to_string();
         if !err.is_retryable() {
-            return SourceError::fatal(message);
+            let refusal = match err {
+                ApiError::Unauthorized => super::source::Refusal::TokenRejected,
+                ApiError::Forbidden => super::source::Refusal::PermissionMissing,
+                _ => super::source::Refusal::Other,
+            };
+            return SourceError::refused(refusal, message);
         }
         SourceError {
             fault: super::Fault::Retry {
@@ -96,4 +101,35 @@ pub fn client_backoff() -> BackoffPolicy {
         }
         backoff.next_delay(retry_after, &mut random_unit)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poller::{Fault, Refusal};
+
+    #[test]
+    fn refusals_are_typed_by_the_answer_not_by_its_text() {
+        let cases = [
+            (ApiError::Unauthorized, Refusal::TokenRejected),
+            (ApiError::Forbidden, Refusal::PermissionMissing),
+            (
+                ApiError::BadRequest("token rejected (401) says the proxy".into()),
+                Refusal::Other,
+            ),
+            (
+                ApiError::Server {
+                    status: 404,
+                    message: "403".into(),
+                },
+                Refusal::Other,
+            ),
+        ];
+        for (error, refusal) in cases {
+            let text = error.to_string();
+            let source = SourceError::from(error);
+            assert_eq!(source.fault, Fault::Fatal(refusal), "{text}");
+            assert_eq!(source.message, text);
+        }
+    }
 }

@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::schedule::{Next, Phase, Schedule};
-use super::source::{AuditSource, Fault, SourceError};
+use super::source::{AuditSource, Fault, Refusal, SourceError};
 use super::stream::{Delivery, Request, Stream};
-use super::{ConnState, PollControl, PollEvent, PollStatus, PollerConfig};
+use super::{ConnState, PollControl, PollEvent, PollStatus, PollerConfig, StopReason};
 use crate::entry::{Batch, id_time_millis};
 use crate::sanitize::clean_truncated;
 use crate::timestamp::UnixNanos;
@@ -26,8 +26,8 @@ struct Gone;
 enum End {
     /// Told to stop (or the control channel closed).
     Asked,
-    /// A fault only the user can fix, with its text.
-    Failed(String),
+    /// A fault only the user can fix.
+    Failed(StopReason),
 }
 
 pub(super) struct Driver<S> {
@@ -151,15 +151,24 @@ impl<S: AuditSource> Driver<S> {
                         retry_after,
                         rate_limited,
                     } => {
+                        // The log keeps every fault, not only the last the status shows.
+                        tracing::warn!(
+                            "request failed, will retry: {}",
+                            self.status.last_error.as_deref().unwrap_or_default()
+                        );
                         self.schedule.on_retryable(end, retry_after);
                         self.status.retries += 1;
                         self.status.rate_limited += u64::from(rate_limited);
                         Ok(None)
                     }
-                    Fault::Fatal => {
+                    Fault::Fatal(refusal) => {
                         self.schedule.on_fatal(end);
-                        let reason = self.status.last_error.clone().unwrap_or_default();
-                        Ok(Some(End::Failed(reason)))
+                        let text = self.status.last_error.clone().unwrap_or_default();
+                        Ok(Some(End::Failed(match refusal {
+                            Refusal::TokenRejected => StopReason::TokenRejected(text),
+                            Refusal::PermissionMissing => StopReason::PermissionMissing(text),
+                            Refusal::Other => StopReason::Refused(text),
+                        })))
                     }
                 }
             }

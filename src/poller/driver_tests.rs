@@ -33,6 +33,8 @@ struct World {
     /// Faults to answer with, one per call, before answering normally.
     faults: VecDeque<Option<SourceError>>,
     calls: Vec<(Instant, Call)>,
+    /// Pages to answer with a full page of entries without a readable id, before answering normally.
+    stuck_pages: usize,
 }
 
 impl World {
@@ -57,6 +59,20 @@ impl World {
         self.calls.push((Instant::now(), call));
         if let Some(Some(fault)) = self.faults.pop_front() {
             return Err(fault);
+        }
+        if matches!(call, Call::Page(_)) && self.stuck_pages > 0 {
+            self.stuck_pages -= 1;
+            let rejected = (0..take)
+                .map(|_| crate::entry::Rejected {
+                    id: None,
+                    reason: "`id` is not a UUID".into(),
+                    excerpt: r#"{"id": "x"}"#.into(),
+                })
+                .collect();
+            return Ok(Batch {
+                entries: Vec::new(),
+                rejected,
+            });
         }
         let answer = match call {
             Call::Latest => self.entries.last().cloned().into_iter().collect(),
@@ -120,7 +136,7 @@ struct Seen {
     entries: Vec<Uuid>,
     statuses: Vec<PollStatus>,
     positions: Vec<Uuid>,
-    stopped: Option<Option<String>>,
+    stopped: Option<Option<StopReason>>,
 }
 
 impl Seen {
@@ -309,14 +325,17 @@ async fn rate_limit_retry_after_is_waited_out() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_token_fails_and_stops_with_the_reason() {
     let fake = Fake::default();
-    fake.world()
-        .faults
-        .push_back(Some(SourceError::fatal("token rejected (401)\u{1b}[31m")));
+    fake.world().faults.push_back(Some(SourceError::refused(
+        Refusal::TokenRejected,
+        "token rejected (401)\u{1b}[31m",
+    )));
     let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
     let mut seen = Seen::default();
     read_until(&mut events, &mut seen, |_| false).await;
     assert_eq!(seen.last_status().state, ConnState::Failed);
-    let reason = seen.stopped.clone().flatten().expect("a reason");
+    let Some(Some(StopReason::TokenRejected(reason))) = seen.stopped.clone() else {
+        panic!("stopped as a rejected token: {:?}", seen.stopped);
+    };
     assert!(reason.starts_with("token rejected (401)"));
     assert!(!reason.contains('\u{1b}'), "error text is sanitized");
     assert_eq!(fake.world().calls.len(), 1, "no retry of a fatal error");
@@ -406,4 +425,45 @@ async fn stop_cuts_a_slow_request_short() {
         "{:?}",
         asked.elapsed()
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_that_cannot_move_the_cursor_is_shown_as_an_error_and_never_as_caught_up() {
+    let fake = Fake::default();
+    let seed = fake.world().add_activity(1);
+    fake.world().stuck_pages = 3;
+    let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
+    let mut seen = Seen::default();
+    read_until(&mut events, &mut seen, |s| !s.entries.is_empty()).await;
+    let later = fake.world().add_activity(2);
+    read_until(&mut events, &mut seen, |s| s.entries.len() >= 3).await;
+    let stuck: Vec<&PollStatus> = seen
+        .statuses
+        .iter()
+        .filter(|st| {
+            st.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("stuck"))
+        })
+        .collect();
+    assert!(!stuck.is_empty(), "{:?}", seen.statuses);
+    assert!(
+        stuck
+            .iter()
+            .all(|st| matches!(st.state, ConnState::Retrying { .. })),
+        "{stuck:?}"
+    );
+    let first_stuck = seen
+        .statuses
+        .iter()
+        .position(|st| st.last_error.is_some())
+        .unwrap();
+    assert!(
+        seen.statuses[..first_stuck]
+            .iter()
+            .all(|st| st.state != ConnState::Live),
+        "said caught up while stuck: {:?}",
+        seen.statuses
+    );
+    assert_eq!(seen.entries, [seed, later].concat());
 }

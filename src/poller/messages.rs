@@ -19,8 +19,33 @@ pub enum PollEvent {
     Position(Uuid),
     /// The poller's state changed.
     Status(PollStatus),
-    /// The poller stopped for good (for example, the token was rejected).
-    Stopped { reason: Option<String> },
+    /// The poller stopped for good: `None` when it was told to, otherwise why.
+    Stopped { reason: Option<StopReason> },
+}
+
+/// Why the poller stopped without being told to. Typed, so what the user is shown depends on what
+/// happened, never on the words of a server message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The API refused the token (401).
+    TokenRejected(String),
+    /// The token may not read the audit log (403).
+    PermissionMissing(String),
+    /// Another answer retrying cannot change (a 400, an unexpected status), with its text.
+    Refused(String),
+    /// The poller ended without saying why (its task panicked or was dropped).
+    Vanished,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::TokenRejected(text)
+            | StopReason::PermissionMissing(text)
+            | StopReason::Refused(text) => f.write_str(text),
+            StopReason::Vanished => f.write_str("the poller ended unexpectedly: see the log"),
+        }
+    }
 }
 
 /// Where the connection stands.

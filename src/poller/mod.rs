@@ -51,9 +51,9 @@ use crate::timespec::{TimeSpecError, parse_instant};
 use crate::timestamp::UnixNanos;
 
 pub use client_source::{client_backoff, identify_self, identify_self_resuming, session_agent};
-pub use messages::{ConnState, PollControl, PollEvent, PollStatus};
+pub use messages::{ConnState, PollControl, PollEvent, PollStatus, StopReason};
 pub use schedule::BackoffPolicy;
-pub use source::{AuditSource, Fault, SourceError};
+pub use source::{AuditSource, Fault, Refusal, SourceError};
 pub use stream::{PAGE_SIZE, SelfFilter, Start};
 
 /// Events waiting for the consumer before the poller waits for it (nothing is dropped).

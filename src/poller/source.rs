@@ -24,8 +24,19 @@ pub enum Fault {
         retry_after: Option<Duration>,
         rate_limited: bool,
     },
-    /// Only the user can fix it (401, 403, 400).
-    Fatal,
+    /// Only the user can fix it (401, 403, 400); what it is decides what the user is told.
+    Fatal(Refusal),
+}
+
+/// The kinds of answer only the user can fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 401.
+    TokenRejected,
+    /// 403.
+    PermissionMissing,
+    /// Anything else that retrying cannot change (400, an unexpected status).
+    Other,
 }
 
 impl SourceError {
@@ -49,9 +60,14 @@ impl SourceError {
         }
     }
 
+    /// A fault retrying cannot fix, of no particular kind.
     pub fn fatal(message: impl Into<String>) -> SourceError {
+        SourceError::refused(Refusal::Other, message)
+    }
+
+    pub fn refused(refusal: Refusal, message: impl Into<String>) -> SourceError {
         SourceError {
-            fault: Fault::Fatal,
+            fault: Fault::Fatal(refusal),
             message: message.into(),
         }
     }

@@ -67,7 +67,7 @@ pub fn save(path: &Path, position: &SavedPosition) -> Result<(), StateFileError>
     let mut text = serde_json::to_string(position).map_err(|e| fail(e.into()))?;
     text.push('\n');
     let temp = temp_path(path);
-    let written = File::create(&temp).and_then(|mut file| {
+    let written = crate::owner_only::create(&temp).and_then(|mut file| {
         file.write_all(text.as_bytes())?;
         file.sync_all()
     });

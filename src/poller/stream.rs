@@ -4,7 +4,9 @@
 //! entries to deliver. Every entry is delivered once, in id order: whatever a page holds at or below the
 //! cursor is dropped as already delivered, and the cursor moves to the highest id seen, rejected
 //! entries with a readable id included. A rejected entry without a readable id has no place the cursor
-//! can pass: when it is the newest of a page, the next page holds it again, and it is reported once.
+//! can pass: when it is the newest of a page, the next page holds it again, and it is reported once. A
+//! full page of them cannot move the cursor at all: that is an error (retried and shown as one), never
+//! the end of the stream.
 
 use uuid::Uuid;
 
@@ -146,7 +148,7 @@ impl Stream {
     /// request must be made again.
     pub fn accept(&mut self, batch: Batch) -> Result<Delivery, Unusable> {
         match self.next_request() {
-            Request::Page { take, .. } => Ok(self.accept_page(batch, take)),
+            Request::Page { take, .. } => self.accept_page(batch, take),
             _ => self.accept_seed(batch),
         }
     }
@@ -174,13 +176,22 @@ impl Stream {
         Ok(delivery)
     }
 
-    fn accept_page(&mut self, batch: Batch, take: u16) -> Delivery {
+    fn accept_page(&mut self, batch: Batch, take: u16) -> Result<Delivery, Unusable> {
         let full = batch.len() >= usize::from(take);
+        if full && batch.last_id().is_none() {
+            // Nothing on a full page can move the cursor: the same page would come back for ever, and
+            // whatever follows it would never be reached. That is a fault, not the end of the stream.
+            let first = batch.rejected.first().map_or("", |r| r.reason.as_str());
+            return Err(Unusable(format!(
+                "stuck: a full page of {} entries holds no readable id, so the stream cannot move past \
+                 it (first: {})",
+                batch.len(),
+                crate::sanitize::clean_truncated(first, 120)
+            )));
+        }
         let mut delivery = self.deliver(batch);
-        // A full page whose ids are all unreadable cannot move the cursor: asking again at once would
-        // loop, so it is treated as the end of what is there for now.
-        delivery.more = full && delivery.position.is_some();
-        delivery
+        delivery.more = full;
+        Ok(delivery)
     }
 
     fn deliver(&mut self, batch: Batch) -> Delivery {
@@ -472,13 +483,30 @@ mod tests {
     }
 
     #[test]
-    fn a_full_page_of_unreadable_ids_does_not_loop() {
+    fn a_full_page_that_cannot_move_the_cursor_is_an_error_not_caught_up() {
+        let mut stream = Stream::new(Start::After(id(0)), filter(), false).with_page_size(2);
+        let err = stream
+            .accept(batch(vec![], vec![rejected(None), rejected(None)]))
+            .unwrap_err();
+        assert!(
+            err.0.contains("stuck") && err.0.contains("no readable id"),
+            "{err}"
+        );
+        assert_eq!(stream.cursor(), Some(id(0)));
+        // A short page of them is the end for now: the next one may move on.
+        let d = stream.accept(batch(vec![], vec![rejected(None)])).unwrap();
+        assert!(!d.more && d.position.is_none());
+        assert_eq!(d.rejected.len(), 1);
+    }
+
+    #[test]
+    fn a_full_page_of_rejected_entries_with_ids_moves_the_cursor_and_asks_for_more() {
         let mut stream = Stream::new(Start::After(id(0)), filter(), false).with_page_size(2);
         let d = stream
-            .accept(batch(vec![], vec![rejected(None), rejected(None)]))
+            .accept(batch(vec![], vec![rejected(Some(1)), rejected(Some(2))]))
             .unwrap();
-        assert!(!d.more);
-        assert_eq!(d.rejected.len(), 2);
+        assert!(d.more);
+        assert_eq!(stream.cursor(), Some(id(2)));
     }
 
     #[test]

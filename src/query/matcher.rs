@@ -9,8 +9,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::text::{self, data_at_compact, type_matches};
 use super::{Group, Query, Test};
-use crate::export::Row;
-use crate::store::compact_json;
+use crate::entry::{Row, compact_json};
 use crate::timestamp::UnixNanos;
 
 #[derive(Clone, Copy)]

@@ -16,8 +16,9 @@ use serde_json::value::RawValue;
 
 use super::prefilter::{Prefilter, Verdict};
 use super::{Matcher, Query};
+pub use crate::entry::Malformed;
+use crate::entry::{Record, compact_json};
 use crate::export;
-use crate::store::{Record, compact_json};
 
 /// What to write for each match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,16 +27,10 @@ pub enum Output {
     Jsonl,
     /// CSV rows (the caller writes the header).
     Csv,
+    /// One of the schemas of [`crate::formats`] (OCSF, ECS, Timesketch).
+    Mapped(crate::formats::Format),
     /// Nothing: only count.
     Count,
-}
-
-/// A line (or array element) that is not an entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
-    /// 1-based line number in its input.
-    pub line: u64,
-    pub reason: String,
 }
 
 /// The outcome of one input.
@@ -347,7 +342,7 @@ impl Worker<'_> {
 
     fn emit(&mut self, record: &Record<'_>, text: &str, part: &mut Part) {
         let data = record.data.map_or("null", |d| d.get());
-        let row = export::Row {
+        let row = crate::entry::Row {
             id: uuid::Uuid::from_u128(record.id),
             ts: record.ts,
             kind: &record.kind,
@@ -373,6 +368,9 @@ impl Worker<'_> {
             Output::Csv => {
                 // Writing into a Vec cannot fail.
                 let _ = export::write_csv_row(&mut part.out, &row);
+            }
+            Output::Mapped(format) => {
+                let _ = crate::formats::write_entry(&mut part.out, format, &row, text);
             }
         }
     }

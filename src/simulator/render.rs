@@ -91,12 +91,14 @@ pub fn render(
             if damage != Malformation::NumberForString {
                 ts = None;
             }
-            // Whether a client can still place the entry is the entry parser's call, not ours.
-            let readable_id = crate::entry::Entry::parse(&value.to_string())
-                .err()
-                .and_then(|rejected| rejected.id)
-                .is_some();
-            Class::Malformed { readable_id }
+            // Whether a client keeps the entry (an unreadable timestamp does not lose it), or can still
+            // place it, is the entry parser's call, not ours.
+            match crate::entry::Entry::parse(&value.to_string()) {
+                Ok(_) => Class::Activity,
+                Err(rejected) => Class::Malformed {
+                    readable_id: rejected.id.is_some(),
+                },
+            }
         }
     };
     Stored {
@@ -221,15 +223,23 @@ mod tests {
         for damage in damages {
             let id = ids.next(1_764_000_000_000, &mut rng);
             let stored = render(&event(), id, false, Some(damage), &mut rng);
+            if matches!(
+                damage,
+                Malformation::BadTimestamp | Malformation::MissingTimestamp
+            ) {
+                let kept = Entry::parse(&stored.json).unwrap();
+                assert!(!kept.ts_readable, "{damage:?}");
+                assert_eq!(stored.class, Class::Activity, "{damage:?}");
+                continue;
+            }
             let rejected = Entry::parse(&stored.json).unwrap_err();
             let Class::Malformed { readable_id } = stored.class else {
                 panic!("{damage:?} stored as {:?}", stored.class);
             };
             assert_eq!(rejected.id, readable_id.then_some(id), "{damage:?}");
             match damage {
-                Malformation::BadTimestamp | Malformation::MissingTimestamp => assert!(readable_id),
                 Malformation::UnreadableId => assert!(!readable_id),
-                Malformation::NumberForString => {}
+                _ => assert!(readable_id, "{damage:?}: the id is read on its own"),
             }
         }
     }

@@ -1,8 +1,8 @@
 //! Bulk loading of saved entries (JSON lines) into a store: lines are parsed on every core, then
 //! appended in order.
 
-use super::{Record, Store};
-use crate::query::scan::Malformed;
+use super::Store;
+use crate::entry::{Malformed, Record};
 
 /// Lines parsed per round: enough to keep every core busy, small enough to keep records in cache.
 const ROUND: usize = 1 << 16;

@@ -8,7 +8,6 @@
 mod filter;
 mod interner;
 pub mod load;
-pub mod record;
 mod view;
 
 use std::collections::HashMap;
@@ -16,11 +15,10 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 use uuid::Uuid;
 
-use crate::entry::Entry;
-use crate::export::Row;
+pub use crate::entry::compact_json;
+use crate::entry::{Entry, Record, Row, Shape, compact_json_into};
 use crate::timestamp::UnixNanos;
 pub use interner::Interner;
-pub use record::{Record, compact_json};
 pub use view::View;
 
 /// What an append did.
@@ -37,7 +35,12 @@ pub struct Appended {
 /// the API does not document.
 #[derive(Debug, Clone, Default)]
 struct Oddity {
-    ts_text: Option<Box<str>>,
+    /// The `timestamp` value as received (JSON text), when not the usual spelling; `""` when absent.
+    ts_json: Option<Box<str>>,
+    /// The timestamp could not be read: the entry's time is its id's.
+    ts_unreadable: bool,
+    /// Optional fields sent as `null` or not at all.
+    shape: Shape,
     /// Compact `"key":value` members, comma-separated.
     extras: Option<Box<str>>,
 }
@@ -157,14 +160,25 @@ impl Store {
         self.ip.push(self.ips.intern(&record.ip));
         self.ua.push(self.uas.intern(&record.ua));
         match record.data {
-            Some(data) => record::compact_json_into(data.get(), &mut self.arena),
+            Some(data) => compact_json_into(data.get(), &mut self.arena),
             None => self.arena.push_str("null"),
         }
         self.data_end.push(self.arena.len() as u64);
         let mut oddity = Oddity::default();
-        if !is_usual_timestamp(&record.ts_text) {
-            oddity.ts_text = Some(record.ts_text.as_ref().into());
+        match record.ts_json {
+            None => oddity.ts_json = Some("".into()),
+            Some(json) => {
+                let usual = json
+                    .get()
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'));
+                if !usual.is_some_and(is_usual_timestamp) {
+                    oddity.ts_json = Some(json.get().into());
+                }
+            }
         }
+        oddity.ts_unreadable = !record.ts_readable;
+        oddity.shape = record.shape;
         if !record.extras.is_empty() {
             let mut text = String::new();
             for (i, (key, value)) in record.extras.iter().enumerate() {
@@ -173,11 +187,11 @@ impl Store {
                 }
                 text.push_str(&serde_json::to_string(key).unwrap_or_default());
                 text.push(':');
-                record::compact_json_into(value.get(), &mut text);
+                compact_json_into(value.get(), &mut text);
             }
             oddity.extras = Some(text.into());
         }
-        if oddity.ts_text.is_some() || oddity.extras.is_some() {
+        if oddity.ts_json.is_some() || oddity.extras.is_some() || !oddity.shape.is_plain() {
             self.oddities.insert(record.id, oddity);
         }
         match id_time(record.id) {
@@ -266,7 +280,7 @@ impl Store {
             .oddities
             .values()
             .map(|o| {
-                o.ts_text.as_ref().map_or(0, |t| t.len()) + o.extras.as_ref().map_or(0, |e| e.len())
+                o.ts_json.as_ref().map_or(0, |t| t.len()) + o.extras.as_ref().map_or(0, |e| e.len())
             })
             .sum::<usize>()
             + self.oddities.capacity() * (16 + size_of::<Oddity>() + 1);
@@ -353,25 +367,54 @@ impl<'a> StoredEntry<'a> {
         self.store.oddities.get(&self.store.ids[self.idx as usize])
     }
 
-    /// The whole entry as one line of compact JSON, every field included (keys in the API's order, then
-    /// undocumented ones).
+    /// False when the entry's timestamp could not be read: [`StoredEntry::ts`] is then its id's time.
+    pub fn ts_readable(&self) -> bool {
+        !self.oddity().is_some_and(|o| o.ts_unreadable)
+    }
+
+    /// The whole entry as one line of compact JSON, every field included as received (keys in the API's
+    /// order, then undocumented ones; `null` and absent fields stay so).
     pub fn json_line(&self) -> String {
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
         let oddity = self.oddity();
-        let ts_text = match oddity.and_then(|o| o.ts_text.as_deref()) {
-            Some(text) => text.to_owned(),
-            None => usual_timestamp(self.ts()),
+        let shape = oddity.map(|o| o.shape).unwrap_or_default();
+        let text = |bit: u8, value: &str| {
+            if shape.null & bit != 0 {
+                "null".to_owned()
+            } else {
+                quote(value)
+            }
         };
-        let mut line = format!(
-            "{{\"data\":{},\"id\":\"{}\",\"ip\":{},\"timestamp\":{},\"type\":{},\"user\":{},\"user_agent\":{}",
-            self.data_json(),
-            self.id(),
-            quote(self.ip()),
-            quote(&ts_text),
-            quote(self.kind()),
-            quote(self.user()),
-            quote(self.user_agent()),
-        );
+        let mut members: Vec<(&str, String)> = Vec::with_capacity(7);
+        if shape.absent & Shape::DATA == 0 {
+            members.push(("data", self.data_json().to_owned()));
+        }
+        members.push(("id", format!("\"{}\"", self.id())));
+        if shape.absent & Shape::IP == 0 {
+            members.push(("ip", text(Shape::IP, self.ip())));
+        }
+        match oddity.and_then(|o| o.ts_json.as_deref()) {
+            Some("") => {}
+            Some(json) => members.push(("timestamp", json.to_owned())),
+            None => members.push(("timestamp", quote(&usual_timestamp(self.ts())))),
+        }
+        members.push(("type", quote(self.kind())));
+        if shape.absent & Shape::USER == 0 {
+            members.push(("user", text(Shape::USER, self.user())));
+        }
+        if shape.absent & Shape::USER_AGENT == 0 {
+            members.push(("user_agent", text(Shape::USER_AGENT, self.user_agent())));
+        }
+        let mut line = String::from("{");
+        for (i, (key, value)) in members.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push('"');
+            line.push_str(key);
+            line.push_str("\":");
+            line.push_str(value);
+        }
         if let Some(extras) = oddity.and_then(|o| o.extras.as_deref()) {
             line.push(',');
             line.push_str(extras);

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::clock::Zone;
-use crate::export::Row;
+use crate::entry::Row;
 use crate::sanitize::clean;
 use crate::ui::theme;
 

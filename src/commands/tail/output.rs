@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::cli::{TailArgs, TailFormat};
 use crate::entry::{Entry, Rejected};
-use crate::export::{write_csv_header, write_csv_row, write_json_line};
+use crate::formats;
 use crate::poller::state_file::{self, SavedPosition};
 use crate::poller::{ConnState, PollEvent, PollStatus};
 use crate::query::{Matcher, Query};
@@ -68,8 +68,8 @@ impl<'q, W: Write> Output<'q, W> {
             last: None,
         };
         // A resumed run appends to what the last one wrote: one header only.
-        if output.format == TailFormat::Csv && !resumed {
-            write_csv_header(&mut output.out)?;
+        if output.format.has_header() && !resumed {
+            formats::write_header(&mut output.out, output.format)?;
             output.out.flush()?;
         }
         Ok(output)
@@ -87,7 +87,9 @@ impl<'q, W: Write> Output<'q, W> {
                 }
                 self.last = Some(status);
             }
-            PollEvent::Stopped { reason } => return Ok(Flow::Stopped(reason)),
+            PollEvent::Stopped { reason } => {
+                return Ok(Flow::Stopped(reason.map(|r| r.to_string())));
+            }
         }
         Ok(Flow::Continue)
     }
@@ -109,10 +111,7 @@ impl<'q, W: Write> Output<'q, W> {
                 continue;
             }
             line.clear();
-            match self.format {
-                TailFormat::Jsonl => write_json_line(&mut line, entry)?,
-                TailFormat::Csv => write_csv_row(&mut line, &entry.row())?,
-            }
+            formats::write_entry(&mut line, self.format, &entry.row(), entry.raw.get())?;
             if chunk.len() + line.len() > CHUNK_BYTES {
                 self.commit(&mut chunk, last)?;
             }
@@ -452,7 +451,9 @@ mod tests {
         let flow = output
             .take(
                 PollEvent::Stopped {
-                    reason: Some("token rejected (401)".into()),
+                    reason: Some(crate::poller::StopReason::TokenRejected(
+                        "token rejected (401)".into(),
+                    )),
                 },
                 &mut Vec::new(),
             )

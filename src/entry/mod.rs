@@ -12,15 +12,26 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::timestamp::{UnixNanos, parse_timestamp};
+use crate::timestamp::UnixNanos;
+
+mod malformed;
+mod record;
+mod row;
+
+pub use malformed::Malformed;
+pub use record::{Record, Shape, compact_json, compact_json_into};
+pub use row::Row;
 
 /// One audit log entry.
 #[derive(Clone)]
 pub struct Entry {
     /// A UUIDv7: its order is the stream's order.
     pub id: Uuid,
-    /// `timestamp`, in UTC nanoseconds since the epoch.
+    /// `timestamp`, in UTC nanoseconds since the epoch; the time of the id when the timestamp is
+    /// unreadable (see `ts_readable`), 0 when the id holds no time either.
     pub ts: UnixNanos,
+    /// False when `timestamp` was absent or could not be read as a time: the entry is kept all the same.
+    pub ts_readable: bool,
     /// `type`: an open set of names such as `auth:login`.
     pub kind: String,
     pub user: String,
@@ -30,6 +41,12 @@ pub struct Entry {
     pub data: Box<RawValue>,
     /// The whole object as received.
     pub raw: Box<RawValue>,
+    /// `timestamp` as received, its JSON text (`None` when absent).
+    pub ts_json: Option<Box<RawValue>>,
+    /// Which optional fields were `null` or absent.
+    pub shape: Shape,
+    /// Fields the API does not document, in the order received.
+    pub extras: Vec<(Box<str>, Box<RawValue>)>,
 }
 
 impl fmt::Debug for Entry {
@@ -95,26 +112,8 @@ pub struct BodyError {
 
 const EXCERPT_CHARS: usize = 240;
 
-fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     text.chars().take(EXCERPT_CHARS).collect()
-}
-
-#[derive(Deserialize)]
-struct WireEntry<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "type")]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    user: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    ip: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    user_agent: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
 }
 
 impl Entry {
@@ -130,44 +129,34 @@ impl Entry {
         }
     }
 
-    /// Parses one entry from a JSON value already split out of a page.
+    /// Parses one entry from a JSON value already split out of a page, in one pass (see [`Record`]).
     pub fn from_raw(raw: &RawValue) -> Result<Entry, Rejected> {
-        let text = raw.get();
-        let reject = |id: Option<Uuid>, reason: String| Rejected {
-            id,
-            reason,
-            excerpt: excerpt(text),
-        };
-        let wire: WireEntry = match serde_json::from_str(text) {
-            Ok(wire) => wire,
-            Err(_) => return Err(reject(None, explain_shape(text))),
-        };
-        let id_text = wire
-            .id
-            .ok_or_else(|| reject(None, "missing field `id`".into()))?;
-        let id = Uuid::parse_str(&id_text)
-            .map_err(|_| reject(None, format!("`id` is not a UUID: {:?}", excerpt(&id_text))))?;
-        let ts_text = wire
-            .timestamp
-            .ok_or_else(|| reject(Some(id), "missing field `timestamp`".into()))?;
-        let ts = parse_timestamp(&ts_text).map_err(|e| reject(Some(id), e.to_string()))?;
-        let kind = wire
-            .kind
-            .ok_or_else(|| reject(Some(id), "missing field `type`".into()))?;
-        let data = match wire.data {
+        Record::parse(raw).map(|record| Entry::from_record(record, raw))
+    }
+
+    fn from_record(record: Record<'_>, raw: &RawValue) -> Entry {
+        let data = match record.data {
             Some(d) => d.to_owned(),
             None => RawValue::from_string("null".into()).expect("null is JSON"),
         };
-        Ok(Entry {
-            id,
-            ts,
-            kind: kind.into_owned(),
-            user: wire.user.map(Cow::into_owned).unwrap_or_default(),
-            ip: wire.ip.map(Cow::into_owned).unwrap_or_default(),
-            user_agent: wire.user_agent.map(Cow::into_owned).unwrap_or_default(),
+        Entry {
+            id: Uuid::from_u128(record.id),
+            ts: record.ts,
+            ts_readable: record.ts_readable,
+            kind: record.kind.into_owned(),
+            user: record.user.into_owned(),
+            ip: record.ip.into_owned(),
+            user_agent: record.ua.into_owned(),
             data,
             raw: raw.to_owned(),
-        })
+            ts_json: record.ts_json.map(ToOwned::to_owned),
+            shape: record.shape,
+            extras: record
+                .extras
+                .into_iter()
+                .map(|(k, v)| (k.into_owned().into_boxed_str(), v.to_owned()))
+                .collect(),
+        }
     }
 
     /// The entry as one line of JSON, as received (re-serialized compactly only if it spanned lines).
@@ -203,40 +192,6 @@ impl Entry {
 /// The time embedded in a UUIDv7, in UTC milliseconds since the epoch.
 pub fn id_time_millis(id: &Uuid) -> Option<i64> {
     (id.get_version_num() == 7).then(|| (id.as_u128() >> 80) as i64)
-}
-
-/// Says precisely which field had the wrong JSON type (the fast typed parse only says that one did).
-fn explain_shape(text: &str) -> String {
-    let value: serde_json::Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => return format!("not valid JSON: {e}"),
-    };
-    let Some(object) = value.as_object() else {
-        return format!("expected an object, found {}", json_kind(&value));
-    };
-    for field in ["id", "timestamp", "type", "user", "ip", "user_agent"] {
-        match object.get(field) {
-            None | Some(serde_json::Value::String(_)) | Some(serde_json::Value::Null) => {}
-            Some(other) => {
-                return format!(
-                    "field `{field}` should be a string, found {}",
-                    json_kind(other)
-                );
-            }
-        }
-    }
-    "entry does not have the expected shape".into()
-}
-
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
 }
 
 fn split_elements(items: Vec<&RawValue>) -> Batch {
@@ -332,16 +287,6 @@ mod tests {
                 false,
             ),
             (
-                format!(r#"{{{id}, "type": "a:b"}}"#),
-                "missing field `timestamp`",
-                true,
-            ),
-            (
-                format!(r#"{{{id}, "timestamp": "11/02/2025", "type": "a:b"}}"#),
-                "bad timestamp",
-                true,
-            ),
-            (
                 format!(r#"{{{id}, "timestamp": "2025-02-11T16:08:44"}}"#),
                 "missing field `type`",
                 true,
@@ -351,7 +296,19 @@ mod tests {
                     r#"{{{id}, "timestamp": "2025-02-11T16:08:44", "type": "a:b", "user": 5}}"#
                 ),
                 "field `user` should be a string, found a number",
-                false,
+                true,
+            ),
+            (
+                format!(
+                    r#"{{{id}, "timestamp": "2025-02-11T16:08:44", "type": "a:b", "user": {{"name": "x"}}}}"#
+                ),
+                "field `user` should be a string, found an object",
+                true,
+            ),
+            (
+                format!(r#"{{{id}, "type": 7, "user_agent": [1]}}"#),
+                "field `type` should be a string, found a number",
+                true,
             ),
             (
                 r#"{"id": 12, "timestamp": "2025-02-11T16:08:44", "type": "a:b"}"#.into(),
@@ -375,6 +332,40 @@ mod tests {
             assert_eq!(rejected.id.is_some(), has_id, "{text}");
             assert!(!rejected.excerpt.is_empty());
         }
+    }
+
+    #[test]
+    fn an_odd_timestamp_keeps_the_entry_with_the_time_of_its_id() {
+        let odd = [
+            r#""20250211T160844Z""#,
+            r#""2025-02-11T24:00:00""#,
+            r#""2025-02-11T16:08:44.1234567890""#,
+            r#"" 2025-02-11T16:08:44""#,
+            r#""2025-02-11T16:08:44 +00:00""#,
+            r#""2025-02-11T16:08:44+05:30:00""#,
+            r#""11/02/2025 16:08""#,
+            "1739290124",
+            "null",
+            r#""""#,
+            "{}",
+        ];
+        let id = "0194f5a3-7b2c-7def-8123-456789abcdef";
+        for ts in odd {
+            let text = format!(r#"{{"id": "{id}", "timestamp": {ts}, "type": "a:b"}}"#);
+            let entry = Entry::parse(&text).unwrap_or_else(|r| panic!("{ts}: {r:?}"));
+            assert!(!entry.ts_readable, "{ts}");
+            assert_eq!(entry.ts, 0x0194f5a37b2c * 1_000_000, "{ts}");
+            assert_eq!(entry.json_line(), text, "{ts}: passed on as received");
+            assert_eq!(entry.ts_json.as_deref().map(RawValue::get), Some(ts));
+        }
+        let missing = Entry::parse(&format!(r#"{{"id": "{id}", "type": "a:b"}}"#)).unwrap();
+        assert!(!missing.ts_readable && missing.ts_json.is_none());
+        let usual = Entry::parse(&format!(
+            r#"{{"id": "{id}", "timestamp": "2025-02-11T16:08:44", "type": "a:b"}}"#
+        ))
+        .unwrap();
+        assert!(usual.ts_readable);
+        assert_eq!(usual.ts, 1_739_290_124_000_000_000);
     }
 
     #[test]
@@ -412,7 +403,7 @@ mod tests {
         let low = "0194f5a3-7b2c-7def-8123-000000000001";
         let high = "0194f5a3-7b2c-7def-8123-000000000009";
         let body = format!(
-            r#"[{{"id": "{low}", "timestamp": "2025-02-11T16:08:44", "type": "a:b"}}, {{"id": "{high}", "timestamp": "bad", "type": "a:b"}}]"#
+            r#"[{{"id": "{low}", "timestamp": "2025-02-11T16:08:44", "type": "a:b"}}, {{"id": "{high}", "timestamp": "2025-02-11T16:08:44", "type": "a:b", "user": {{"o": 1}}}}]"#
         );
         let batch = parse_page(&body).unwrap();
         assert_eq!(batch.last_id().unwrap().to_string(), high);
