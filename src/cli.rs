@@ -180,6 +180,10 @@ pub enum Command {
     Query(QueryArgs),
     /// Check the host, the token and the audit-log permission
     Doctor(DoctorArgs),
+    /// Follow the API into the archive: backfill, then keep following (one writer per archive)
+    Sync(SyncArgs),
+    /// Look after the archive: status, prune, import saved files
+    Archive(ArchiveArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: auditui man > auditui.1
@@ -197,6 +201,8 @@ impl Command {
             Command::Tail(args) => Some(&args.api),
             Command::Doctor(args) => Some(&args.api),
             Command::Evidence(args) => Some(&args.api),
+            Command::Sync(args) => Some(&args.api),
+            Command::Archive(args) => Some(&args.api),
             _ => None,
         }
     }
@@ -450,6 +456,87 @@ pub struct TailArgs {
     /// Stop after this long (30s, 5m, 1h)
     #[arg(long = "for", value_name = "DURATION")]
     pub run_for: Option<String>,
+
+    /// Stop at the end of this window (a time, or a duration ago): entries from then on are not written
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+}
+
+/// Where the archive is: `--archive PATH`, or one file per API host in the user's data directory.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ArchivePath {
+    /// The archive file (default: auditui/<host>.sqlite in the user's data directory)
+    #[arg(long, value_name = "PATH")]
+    pub archive: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// Read `cli.api`, where these end whichever side of `sync` they were written.
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    #[command(flatten)]
+    pub archive: ArchivePath,
+
+    /// With an empty archive, start this long ago (15m, 2h, 7d) or at this time; default 24h.
+    /// Starts more than a year back begin at the oldest entry (the API searches one year back)
+    #[arg(long, value_name = "WHEN", conflicts_with = "from_start")]
+    pub since: Option<String>,
+
+    /// With an empty archive, start at the oldest entry the API holds
+    #[arg(long)]
+    pub from_start: bool,
+
+    /// Stop once caught up (for cron) instead of following on
+    #[arg(long)]
+    pub once: bool,
+
+    /// Stop at this time (or this long ago): entries after it are stored up to the end of their page
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// First fetch the gaps between the stretches the archive holds
+    #[arg(long)]
+    pub fill_gaps: bool,
+
+    /// Requests per minute the sync may spend (the API allows 60 per organisation, shared)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub budget: u32,
+
+    /// Seconds between polls when caught up
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub interval: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ArchiveArgs {
+    /// Read `cli.api` (the host names the default archive).
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    #[command(flatten)]
+    pub archive: ArchivePath,
+
+    #[command(subcommand)]
+    pub action: ArchiveAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ArchiveAction {
+    /// Entries, size, first and last entry, covered stretches and gaps, last sync, writer
+    Status,
+    /// Delete entries older than a span (90d, 12h)
+    Prune {
+        /// How much to keep, counted back from now
+        #[arg(long, value_name = "SPAN")]
+        keep: String,
+    },
+    /// Add saved JSON lines / arrays / {"log": ...} files, skipping entries already held
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -488,8 +575,12 @@ impl QueryFormat {
 #[derive(Debug, Clone, Args)]
 pub struct QueryArgs {
     /// Files of entries; `-` reads standard input
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "archive", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Query this archive (using its indexes) instead of files
+    #[arg(long, value_name = "PATH", conflicts_with = "files")]
+    pub archive: Option<PathBuf>,
 
     /// Only entries matching this query (may begin with `-`: `--filter -type:auth:login`)
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]

@@ -1,6 +1,7 @@
 //! auditui: watch and investigate a Harvey workspace's audit log from the terminal.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod client;
 pub mod clipboard;
@@ -17,6 +18,7 @@ pub mod owner_only;
 pub mod poller;
 pub mod query;
 pub mod sanitize;
+pub mod saved;
 pub mod simulator;
 pub mod store;
 pub mod terminal;

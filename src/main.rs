@@ -28,6 +28,8 @@ fn main() -> ExitCode {
             Some(Command::Man) => commands::shell::to_stdout(|out| commands::shell::man(out)),
             Some(Command::Evidence(args)) => commands::evidence::run(&cli, args).await,
             Some(Command::Verify(args)) => commands::verify::run(args),
+            Some(Command::Sync(args)) => commands::sync::run(&cli, args).await,
+            Some(Command::Archive(args)) => commands::archive::run(&cli, args),
         }
     });
     match result {

@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns parsed arguments into a run of the library parts.
 
+pub mod archive;
 pub mod demo;
 pub mod doctor;
 pub mod evidence;
@@ -8,6 +9,7 @@ pub mod query;
 pub mod query_counts;
 pub mod shell;
 pub mod simulate;
+pub mod sync;
 pub mod tail;
 pub mod verify;
 

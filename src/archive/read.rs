@@ -1,0 +1,278 @@
+//! Reading an archive: entries in id order for a selection, counts, coverage, and its status.
+
+use std::ops::ControlFlow;
+
+use rusqlite::{OptionalExtension, ToSql};
+use uuid::Uuid;
+
+use super::Archive;
+use super::coverage::{self, Coverage, Stretch};
+use super::error::{ArchiveError, OnArchive};
+use super::lock;
+use super::write::wall_now;
+use crate::entry::{Entry, Rejected};
+use crate::timestamp::UnixNanos;
+
+/// Which entries to read. Empty lists select everything; conditions combine with AND, the items of
+/// one list with OR.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Select {
+    /// Timestamps at or after this.
+    pub since: Option<UnixNanos>,
+    /// Timestamps before this.
+    pub until: Option<UnixNanos>,
+    /// Exact user names.
+    pub users: Vec<String>,
+    /// Exact entry types.
+    pub types: Vec<String>,
+    /// Exact ids.
+    pub ids: Vec<Uuid>,
+    /// Only ids above this one (to page on from a previous read).
+    pub after: Option<Uuid>,
+    /// At most this many entries.
+    pub limit: Option<u64>,
+    /// Newest first instead of id order (for "the most recent N").
+    pub newest_first: bool,
+}
+
+impl Select {
+    /// The SQL condition and its parameters.
+    fn clause(&self) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut parts: Vec<String> = Vec::new();
+        let mut params: Vec<Box<dyn ToSql>> = Vec::new();
+        let placeholders = |params: &mut Vec<Box<dyn ToSql>>, values: Vec<Box<dyn ToSql>>| {
+            let start = params.len();
+            params.extend(values);
+            (start + 1..=params.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(since) = self.since {
+            let p = placeholders(&mut params, vec![Box::new(since)]);
+            parts.push(format!("e.ts >= {p}"));
+        }
+        if let Some(until) = self.until {
+            let p = placeholders(&mut params, vec![Box::new(until)]);
+            parts.push(format!("e.ts < {p}"));
+        }
+        if let Some(after) = self.after {
+            let p = placeholders(&mut params, vec![Box::new(after.as_bytes().to_vec())]);
+            parts.push(format!("e.id > {p}"));
+        }
+        if !self.ids.is_empty() {
+            let values = self
+                .ids
+                .iter()
+                .map(|id| Box::new(id.as_bytes().to_vec()) as Box<dyn ToSql>)
+                .collect();
+            let p = placeholders(&mut params, values);
+            parts.push(format!("e.id IN ({p})"));
+        }
+        if !self.users.is_empty() {
+            let values = self
+                .users
+                .iter()
+                .map(|u| Box::new(u.clone()) as Box<dyn ToSql>)
+                .collect();
+            let p = placeholders(&mut params, values);
+            parts.push(format!(
+                "e.user_id IN (SELECT id FROM users WHERE name IN ({p}))"
+            ));
+        }
+        if !self.types.is_empty() {
+            let values = self
+                .types
+                .iter()
+                .map(|t| Box::new(t.clone()) as Box<dyn ToSql>)
+                .collect();
+            let p = placeholders(&mut params, values);
+            parts.push(format!(
+                "e.type_id IN (SELECT id FROM types WHERE name IN ({p}))"
+            ));
+        }
+        let clause = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", parts.join(" AND "))
+        };
+        (clause, params)
+    }
+}
+
+/// What `auditui archive status` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub entries: u64,
+    pub bytes_on_disk: u64,
+    /// Total length of the entries' JSON text as received.
+    pub json_bytes: u64,
+    pub first: Option<(Uuid, UnixNanos)>,
+    pub last: Option<(Uuid, UnixNanos)>,
+    pub stretches: Vec<Stretch>,
+    pub rejected: u64,
+    /// Wall-clock time of the last page stored by a sync.
+    pub last_sync: Option<UnixNanos>,
+    /// Entries a sync fetched although they were held already (0 unless something went wrong).
+    pub repeated: u64,
+    pub writer: Option<String>,
+}
+
+fn uuid_of(blob: Vec<u8>) -> rusqlite::Result<Uuid> {
+    Uuid::from_slice(&blob).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+    })
+}
+
+impl Archive {
+    /// Calls `each` with every selected entry, in id order (or newest first when asked). A stored entry
+    /// that no longer parses comes as `Err` with its reason: counted by the caller, never a crash.
+    pub fn entries(
+        &self,
+        select: &Select,
+        mut each: impl FnMut(Result<Entry, Rejected>) -> ControlFlow<()>,
+    ) -> Result<(), ArchiveError> {
+        let (clause, params) = select.clause();
+        let order = if select.newest_first { "DESC" } else { "ASC" };
+        let limit = select
+            .limit
+            .map(|n| format!(" LIMIT {n}"))
+            .unwrap_or_default();
+        let sql = format!("SELECT e.raw FROM entries e{clause} ORDER BY e.id {order}{limit}");
+        let mut stmt = self.conn.prepare(&sql).on(&self.path)?;
+        let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
+        let mut rows = stmt.query(refs.as_slice()).on(&self.path)?;
+        while let Some(row) = rows.next().on(&self.path)? {
+            let raw = row.get_ref(0).on(&self.path)?;
+            let text = raw.as_str().unwrap_or("");
+            if each(Entry::parse(text)).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many entries the selection holds, counted by the indexes.
+    pub fn count(&self, select: &Select) -> Result<u64, ArchiveError> {
+        let (clause, params) = select.clause();
+        let mut sql = format!("SELECT count(*) FROM entries e{clause}");
+        if let Some(limit) = select.limit {
+            sql = format!("SELECT min(({sql}), {limit})");
+        }
+        let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
+        let count: i64 = self
+            .conn
+            .query_row(&sql, refs.as_slice(), |row| row.get(0))
+            .on(&self.path)?;
+        Ok(count as u64)
+    }
+
+    /// Every stretch held, in id order.
+    pub fn stretches(&self) -> Result<Vec<Stretch>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT lo, hi, lo_ts, hi_ts FROM coverage ORDER BY lo")
+            .on(&self.path)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(Stretch {
+                    lo: uuid_of(row.get(0)?)?,
+                    hi: uuid_of(row.get(1)?)?,
+                    lo_ts: row.get(2)?,
+                    hi_ts: row.get(3)?,
+                })
+            })
+            .on(&self.path)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().on(&self.path)
+    }
+
+    /// Which parts of the time window `[from, to]` were fetched whole (`to` defaults to now).
+    pub fn coverage(
+        &self,
+        from: UnixNanos,
+        to: Option<UnixNanos>,
+    ) -> Result<Coverage, ArchiveError> {
+        Ok(coverage::window(
+            &self.stretches()?,
+            from,
+            to.unwrap_or_else(wall_now),
+        ))
+    }
+
+    /// The malformed entries stored, oldest first.
+    pub fn rejected(&self) -> Result<Vec<Rejected>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, reason, excerpt FROM rejected ORDER BY seq")
+            .on(&self.path)?;
+        let rows = stmt
+            .query_map([], |row| {
+                let id: Option<Vec<u8>> = row.get(0)?;
+                Ok(Rejected {
+                    id: id.and_then(|b| Uuid::from_slice(&b).ok()),
+                    reason: row.get(1)?,
+                    excerpt: row.get(2)?,
+                })
+            })
+            .on(&self.path)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().on(&self.path)
+    }
+
+    fn state_i64(&self, key: &str) -> Result<Option<i64>, ArchiveError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()
+            .on(&self.path)
+    }
+
+    fn end(&self, order: &str) -> Result<Option<(Uuid, UnixNanos)>, ArchiveError> {
+        self.conn
+            .query_row(
+                &format!("SELECT id, ts FROM entries ORDER BY id {order} LIMIT 1"),
+                [],
+                |row| Ok((uuid_of(row.get(0)?)?, row.get(1)?)),
+            )
+            .optional()
+            .on(&self.path)
+    }
+
+    /// Entries, size, ends, coverage and writer, for `auditui archive status`.
+    pub fn status(&self) -> Result<Status, ArchiveError> {
+        let (entries, json_bytes): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(length(raw)), 0) FROM entries",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .on(&self.path)?;
+        let rejected: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM rejected", [], |row| row.get(0))
+            .on(&self.path)?;
+        let (pages, page_size): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT page_count, page_size FROM pragma_page_count, pragma_page_size",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .on(&self.path)?;
+        Ok(Status {
+            entries: entries as u64,
+            bytes_on_disk: (pages * page_size) as u64,
+            json_bytes: json_bytes as u64,
+            first: self.end("ASC")?,
+            last: self.end("DESC")?,
+            stretches: self.stretches()?,
+            rejected: rejected as u64,
+            last_sync: self.state_i64("last_sync")?,
+            repeated: self.state_i64("repeated_entries")?.unwrap_or(0) as u64,
+            writer: lock::holder(&self.path),
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! The archive's tables, its schema version, and the migrations between versions.
+//!
+//! The version lives in SQLite's `user_version`. A file written by a newer auditui is refused, never
+//! migrated backwards; an older one is migrated forward in one transaction, so an interrupted migration
+//! leaves the file as it was.
+
+use rusqlite::Connection;
+
+/// The version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Version 1: entries keyed by their 16-byte id, the raw text as received, names interned.
+const V1: &str = "
+CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE types (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE entries (
+    id BLOB PRIMARY KEY NOT NULL,
+    ts INTEGER NOT NULL,
+    type_id INTEGER NOT NULL REFERENCES types(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    raw TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entries_by_ts ON entries (ts);
+CREATE INDEX entries_by_user ON entries (user_id, type_id);
+CREATE INDEX entries_by_type ON entries (type_id);
+CREATE TABLE rejected (
+    seq INTEGER PRIMARY KEY,
+    id BLOB,
+    reason TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    stored_at INTEGER NOT NULL
+);
+CREATE TABLE coverage (
+    lo BLOB PRIMARY KEY NOT NULL,
+    hi BLOB NOT NULL,
+    lo_ts INTEGER NOT NULL,
+    hi_ts INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sync_state (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;
+CREATE VIEW entry_view AS
+SELECT
+    lower(substr(hex(e.id), 1, 8) || '-' || substr(hex(e.id), 9, 4) || '-' || substr(hex(e.id), 13, 4)
+        || '-' || substr(hex(e.id), 17, 4) || '-' || substr(hex(e.id), 21, 12)) AS id,
+    strftime('%Y-%m-%dT%H:%M:%f', e.ts / 1000000000.0, 'unixepoch') AS timestamp,
+    e.ts AS ts_nanos,
+    t.name AS type,
+    u.name AS user,
+    json_extract(e.raw, '$.ip') AS ip,
+    json_extract(e.raw, '$.user_agent') AS user_agent,
+    json_extract(e.raw, '$.data') AS data,
+    e.raw AS raw
+FROM entries e JOIN types t ON t.id = e.type_id JOIN users u ON u.id = e.user_id;
+";
+
+/// Each migration takes the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// What opening found about the file's version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionCheck {
+    Current,
+    /// Written by a newer auditui: this one must not touch it.
+    Newer(i64),
+    /// Older (0 is a new, empty file): migrations are due.
+    Older(i64),
+}
+
+pub fn check(conn: &Connection) -> rusqlite::Result<VersionCheck> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    Ok(match version {
+        v if v == SCHEMA_VERSION => VersionCheck::Current,
+        v if v > SCHEMA_VERSION => VersionCheck::Newer(v),
+        v => VersionCheck::Older(v),
+    })
+}
+
+/// Brings the schema from `from` to [`SCHEMA_VERSION`] in one transaction.
+pub fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Another process may have migrated between the check and the lock.
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version != from {
+        return tx.commit();
+    }
+    for step in &MIGRATIONS[from.max(0) as usize..] {
+        tx.execute_batch(step)?;
+    }
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_migrates_to_the_current_version_and_a_newer_one_is_recognized() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(check(&conn).unwrap(), VersionCheck::Older(0));
+        migrate(&mut conn, 0).unwrap();
+        assert_eq!(check(&conn).unwrap(), VersionCheck::Current);
+        conn.execute_batch("PRAGMA user_version = 9").unwrap();
+        assert_eq!(check(&conn).unwrap(), VersionCheck::Newer(9));
+    }
+
+    #[test]
+    fn the_view_spells_ids_and_times_as_the_api_does() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, 0).unwrap();
+        let id = uuid::Uuid::parse_str("0194f5a3-7b2c-7def-8123-456789abcdef").unwrap();
+        conn.execute_batch(
+            "INSERT INTO users VALUES (1, 'a@b'); INSERT INTO types VALUES (1, 'auth:login');",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO entries VALUES (?1, 1739290124324452000, 1, 1, '{\"ip\":\"203.0.113.7\"}')",
+            [id.as_bytes().as_slice()],
+        )
+        .unwrap();
+        let (text, ts, ip): (String, String, String) = conn
+            .query_row("SELECT id, timestamp, ip FROM entry_view", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(text, id.to_string());
+        assert_eq!(ts, "2025-02-11T16:08:44.324");
+        assert_eq!(ip, "203.0.113.7");
+    }
+}

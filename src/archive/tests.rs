@@ -1,0 +1,393 @@
+#![allow(clippy::single_range_in_vec_init)] // a list of pages that holds one page
+use std::ops::ControlFlow;
+
+use uuid::Uuid;
+
+use super::*;
+use crate::entry::{Entry, Rejected};
+
+const T0: i64 = 1_764_000_000_000_000_000;
+const SECOND: i64 = 1_000_000_000;
+
+/// An entry with id `n` (ids order as `n` does), `n` seconds after T0.
+fn entry(n: u128, user: &str, kind: &str) -> Entry {
+    let id = Uuid::from_u128((0x0194_f5a3_7b2c_7000_8000u128 << 48) + n);
+    let ts = chrono::DateTime::from_timestamp_nanos(T0 + n as i64 * SECOND)
+        .format("%Y-%m-%dT%H:%M:%S%.6f");
+    Entry::parse(&format!(
+        r#"{{"data": {{"n": {n}}}, "id": "{id}", "ip": "203.0.113.{}", "timestamp": "{ts}", "type": "{kind}", "user": "{user}", "user_agent": "ua", "extra": true}}"#,
+        n % 250
+    ))
+    .unwrap()
+}
+
+fn entries(range: std::ops::Range<u128>) -> Vec<Entry> {
+    range
+        .map(|n| {
+            let user = ["ann@x", "bob@x", "cy@x"][(n % 3) as usize];
+            let kind = ["auth:login", "auth:failed"][(n % 2) as usize];
+            entry(n, user, kind)
+        })
+        .collect()
+}
+
+fn read_all(archive: &Archive, select: &Select) -> Vec<Entry> {
+    let mut out = Vec::new();
+    archive
+        .entries(select, |e| {
+            out.push(e.unwrap());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    out
+}
+
+fn store(path: &std::path::Path, seed: Seed, pages: &[std::ops::Range<u128>]) {
+    let mut writer = Archive::open_write(path, "test").unwrap();
+    writer.follow(seed).unwrap();
+    for page in pages {
+        let page = entries(page.clone());
+        let last = page.last().unwrap().id;
+        writer.commit_page(&page, &[], last).unwrap();
+    }
+}
+
+#[test]
+fn entries_come_back_whole_in_id_order_and_selections_use_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Since(T0)).unwrap();
+    let mut page = entries(0..30);
+    page.reverse();
+    writer.commit_page(&page, &[], page[0].id).unwrap();
+    drop(writer);
+
+    let archive = Archive::open_read(&path).unwrap();
+    let all = read_all(&archive, &Select::default());
+    assert_eq!(all, entries(0..30), "every byte as received, in id order");
+    assert_eq!(all[0].raw.get(), entries(0..1)[0].raw.get());
+
+    let select = Select {
+        users: vec!["ann@x".into()],
+        types: vec!["auth:failed".into()],
+        ..Select::default()
+    };
+    let picked: Vec<u128> = read_all(&archive, &select)
+        .iter()
+        .map(|e| e.id.as_u128() & 0xff)
+        .collect();
+    assert_eq!(picked, vec![3, 9, 15, 21, 27]);
+    assert_eq!(archive.count(&select).unwrap(), 5);
+    let window = Select {
+        since: Some(T0 + 10 * SECOND),
+        until: Some(T0 + 20 * SECOND),
+        ..Select::default()
+    };
+    assert_eq!(archive.count(&window).unwrap(), 10);
+    let recent = Select {
+        limit: Some(3),
+        newest_first: true,
+        ..Select::default()
+    };
+    let newest: Vec<_> = read_all(&archive, &recent).iter().map(|e| e.id).collect();
+    assert_eq!(newest, vec![page[0].id, page[1].id, page[2].id]);
+    let after = Select {
+        after: Some(page[5].id),
+        ..Select::default()
+    };
+    assert_eq!(archive.count(&after).unwrap(), 5);
+}
+
+#[test]
+fn pages_grow_one_stretch_and_the_cursor_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    store(&path, Seed::Since(T0), &[0..10, 10..20]);
+    let archive = Archive::open_read(&path).unwrap();
+    let stretches = archive.stretches().unwrap();
+    assert_eq!(stretches.len(), 1);
+    assert_eq!(stretches[0].lo, entries(0..1)[0].id);
+    assert_eq!(stretches[0].hi, entries(19..20)[0].id);
+    assert_eq!(stretches[0].lo_ts, T0);
+    let coverage = archive.coverage(T0, Some(T0 + 19 * SECOND)).unwrap();
+    assert!(coverage.is_complete(), "{coverage:?}");
+    assert!(
+        !archive
+            .coverage(T0 - SECOND, Some(T0 + 5 * SECOND))
+            .unwrap()
+            .is_complete()
+    );
+
+    // A restart resumes after the cursor and grows the same stretch.
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    let cursor = writer.cursor().unwrap().unwrap();
+    assert_eq!(cursor, entries(19..20)[0].id);
+    writer.follow(Seed::Resume(cursor)).unwrap();
+    let page = entries(20..25);
+    writer.commit_page(&page, &[], page[4].id).unwrap();
+    let stretches = writer.archive().stretches().unwrap();
+    assert_eq!(stretches.len(), 1);
+    assert_eq!(stretches[0].hi, page[4].id);
+    assert_eq!(writer.archive().status().unwrap().repeated, 0);
+}
+
+#[test]
+fn filling_a_gap_joins_the_stretches_on_either_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    store(&path, Seed::Since(T0), &[0..10]);
+    store(&path, Seed::Since(T0 + 50 * SECOND), &[50..60]);
+    assert_eq!(
+        Archive::open_read(&path)
+            .unwrap()
+            .stretches()
+            .unwrap()
+            .len(),
+        2
+    );
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Resume(entries(9..10)[0].id)).unwrap();
+    let part = entries(10..20);
+    writer.commit_page(&part, &[], part[9].id).unwrap();
+    assert_eq!(
+        writer.cursor().unwrap(),
+        Some(entries(59..60)[0].id),
+        "filling a gap leaves the cursor at the newest stretch"
+    );
+    // The last page runs into the later stretch: those entries are held already, not repeats.
+    let page = entries(20..55);
+    let committed = writer
+        .commit_page(&page, &[], page.last().unwrap().id)
+        .unwrap();
+    assert_eq!((committed.stored, committed.already_held), (30, 5));
+    let status = writer.archive().status().unwrap();
+    assert_eq!(status.stretches.len(), 1);
+    assert_eq!(status.stretches[0].hi, entries(59..60)[0].id);
+    assert_eq!(status.repeated, 0);
+    assert_eq!(status.entries, 60);
+    assert_eq!(writer.cursor().unwrap(), Some(entries(59..60)[0].id));
+}
+
+#[test]
+fn an_entry_fetched_twice_in_one_stretch_is_counted_as_a_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Earliest).unwrap();
+    let page = entries(0..10);
+    writer.commit_page(&page, &[], page[9].id).unwrap();
+    let again = entries(8..12);
+    writer.commit_page(&again, &[], again[3].id).unwrap();
+    assert_eq!(writer.archive().status().unwrap().repeated, 2);
+}
+
+#[test]
+fn malformed_entries_are_kept_and_counted_and_move_the_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Latest).unwrap();
+    let bad = Rejected {
+        id: Some(Uuid::from_u128(u128::MAX - 1)),
+        reason: "bad timestamp".into(),
+        excerpt: "{\"id\": ...".into(),
+    };
+    writer
+        .commit_page(&entries(0..2), std::slice::from_ref(&bad), bad.id.unwrap())
+        .unwrap();
+    assert_eq!(writer.cursor().unwrap(), bad.id);
+    let archive = Archive::open_read(&path).unwrap();
+    assert_eq!(archive.rejected().unwrap(), vec![bad]);
+    assert_eq!(archive.status().unwrap().rejected, 1);
+}
+
+#[test]
+fn import_skips_entries_already_held_and_makes_no_stretch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    assert_eq!(writer.import(&entries(0..10)).unwrap().stored, 10);
+    let again = writer.import(&entries(5..15)).unwrap();
+    assert_eq!((again.stored, again.already_held), (5, 5));
+    assert!(writer.archive().stretches().unwrap().is_empty());
+}
+
+#[test]
+fn prune_removes_old_entries_and_their_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    store(&path, Seed::Since(T0), &[0..20]);
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    assert_eq!(writer.prune(T0 + 5 * SECOND).unwrap(), 5);
+    let status = writer.archive().status().unwrap();
+    assert_eq!(status.entries, 15);
+    assert_eq!(status.stretches[0].lo, entries(5..6)[0].id);
+    assert_eq!(status.stretches[0].lo_ts, T0 + 5 * SECOND);
+}
+
+#[test]
+fn a_second_writer_is_refused_and_readers_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "auditui sync").unwrap();
+    writer.import(&entries(0..3)).unwrap();
+    let err = Archive::open_write(&path, "auditui sync").unwrap_err();
+    assert!(matches!(err, ArchiveError::Busy { .. }), "{err}");
+    assert!(err.to_string().contains("auditui sync"), "{err}");
+    assert_eq!(
+        Archive::open_read(&path)
+            .unwrap()
+            .count(&Select::default())
+            .unwrap(),
+        3
+    );
+    assert!(
+        Archive::open_read(&path)
+            .unwrap()
+            .status()
+            .unwrap()
+            .writer
+            .is_some()
+    );
+}
+
+/// Bytes of the file and its WAL, to prove an error left them alone.
+fn snapshot(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn bad_files_get_a_clear_error_naming_them_and_are_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let garbage = dir.path().join("garbage.sqlite");
+    std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
+    let short = dir.path().join("short.sqlite");
+    std::fs::write(&short, b"SQLite format 3\0").unwrap();
+
+    // A real archive cut in half.
+    let truncated = dir.path().join("truncated.sqlite");
+    store(&truncated, Seed::Earliest, &[0..3000]);
+    Archive::open_write(&truncated, "test").unwrap(); // checkpoints the WAL on close
+    let len = std::fs::metadata(&truncated).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+
+    let newer = dir.path().join("newer.sqlite");
+    store(&newer, Seed::Earliest, &[0..3]);
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+
+    let cases = [
+        (
+            &garbage,
+            "is damaged or is not an auditui archive (not an SQLite database)",
+        ),
+        (&short, "shorter than an SQLite header"),
+        (&truncated, "truncated"),
+        (&newer, "written by a newer auditui (schema version 99"),
+    ];
+    for (path, message) in cases {
+        let before = snapshot(path);
+        let write_err = Archive::open_write(path, "test").unwrap_err().to_string();
+        let read_err = Archive::open_read(path).unwrap_err().to_string();
+        for err in [&write_err, &read_err] {
+            assert!(err.contains(message), "{path:?}: {err}");
+            assert!(err.contains(&path.display().to_string()), "{err}");
+        }
+        assert_eq!(snapshot(path), before, "{path:?} was changed");
+    }
+    let missing = Archive::open_read(&dir.path().join("none.sqlite")).unwrap_err();
+    assert!(
+        missing.to_string().contains("run `auditui sync`"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_full_disk_stores_nothing_of_the_batch_and_keeps_what_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Earliest).unwrap();
+    let page = entries(0..10);
+    writer.commit_page(&page, &[], page[9].id).unwrap();
+    // The file may not grow past what it has: the next big page finds the disk full.
+    let pages: i64 = writer
+        .archive()
+        .connection()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    writer
+        .archive()
+        .connection()
+        .execute_batch(&format!("PRAGMA max_page_count = {pages}"))
+        .unwrap();
+    let big = entries(10..5000);
+    let err = writer
+        .commit_page(&big, &[], big.last().unwrap().id)
+        .unwrap_err();
+    assert!(matches!(err, ArchiveError::Full { .. }), "{err}");
+    assert!(err.to_string().contains("is full"), "{err}");
+    assert_eq!(
+        writer.cursor().unwrap(),
+        Some(page[9].id),
+        "the cursor did not move"
+    );
+    assert_eq!(writer.archive().count(&Select::default()).unwrap(), 10);
+    assert_eq!(writer.archive().stretches().unwrap()[0].hi, page[9].id);
+    // Once there is room again, the same page goes in whole.
+    writer
+        .archive()
+        .connection()
+        .execute_batch("PRAGMA max_page_count = 1000000")
+        .unwrap();
+    writer
+        .commit_page(&big, &[], big.last().unwrap().id)
+        .unwrap();
+    assert_eq!(writer.archive().count(&Select::default()).unwrap(), 5000);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_directory_is_named_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("ro");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let path = locked.join("a.sqlite");
+    let result = Archive::open_write(&path, "test");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Root ignores permissions: there is nothing to refuse then.
+    if nix_is_root() {
+        return;
+    }
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("cannot write the archive"), "{err}");
+    assert!(err.contains("check the permissions"), "{err}");
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn the_default_archive_is_one_file_per_host() {
+    let a = default_path("https://eu.api.harvey.ai").unwrap();
+    assert!(a.ends_with("auditui/eu.api.harvey.ai.sqlite"), "{a:?}");
+    let b = default_path("http://127.0.0.1:8787/prefix").unwrap();
+    assert!(b.ends_with("auditui/127.0.0.1_8787.sqlite"), "{b:?}");
+}
