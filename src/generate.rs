@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::timestamp::UnixNanos;
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use auditui::archive::{Archive, Select};
 use auditui::simulator::{Burst, DEMO_TOKEN, SimConfig, SimHandle};
-use rand::Rng;
+use rand::RngExt;
 use tail_support::{AUDIT_PATH, assert_same_stream, start_simulator};
 use tokio::process::{Child, Command};
 use uuid::Uuid;

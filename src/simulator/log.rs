@@ -1,6 +1,6 @@
 //! The simulated audit log: entries kept serialized once, in id order, searched by binary search.
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 use uuid::Uuid;
 
 use crate::timestamp::UnixNanos;

@@ -2,7 +2,7 @@
 //! them, and, on purpose, the ways entries come out broken.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rand::Rng;
+use rand::{Rng, RngExt};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

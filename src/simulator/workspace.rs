@@ -1,8 +1,8 @@
 //! The simulated workspace: its people, their addresses and browsers, and the everyday activity they
 //! produce, across every entry type API.md knows and a few that no client knows yet.
 
-use rand::Rng;
 use rand::seq::IndexedRandom;
+use rand::{Rng, RngExt};
 use serde_json::{Value, json};
 
 /// The workspace's mail domain (a reserved name: it can never be a real firm).
@@ -232,7 +232,7 @@ impl Workspace {
             }
             "api:vault_upload_files" => {
                 let n = rng.random_range(1..6);
-                let names: Vec<&str> = DOCUMENTS.choose_multiple(rng, n).copied().collect();
+                let names: Vec<&str> = DOCUMENTS.sample(rng, n).copied().collect();
                 json!({"vault_id": vault, "num_files": n, "file_names": names})
             }
             "api:vault_delete_file" => json!({"vault_id": vault, "file_name": document}),
