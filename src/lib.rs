@@ -16,6 +16,7 @@ pub mod generate;
 pub mod logging;
 pub mod owner_only;
 pub mod poller;
+pub mod progress;
 pub mod query;
 pub mod sanitize;
 pub mod saved;

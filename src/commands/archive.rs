@@ -7,6 +7,7 @@ use anyhow::Context;
 use crate::archive::{Archive, Status, Stretch};
 use crate::cli::{ArchiveAction, ArchiveArgs, Cli};
 use crate::commands::sync::archive_path;
+use crate::progress::Progress;
 use crate::sanitize::{clean, clean_truncated};
 use crate::timespec::parse_duration;
 use crate::timestamp::UnixNanos;
@@ -41,25 +42,29 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
         ArchiveAction::Import { files } => {
             let mut writer = Archive::open_write(&path, "auditui archive import")?;
             let (mut stored, mut held, mut listed) = (0u64, 0u64, 0usize);
+            let progress = Progress::on_stderr("import");
             for file in files {
                 let name = clean(&file.display().to_string()).into_owned();
+                progress.set(stored + held, &format!("entries, reading {name}"));
                 let saved =
                     crate::saved::read(file).with_context(|| format!("cannot read {name}"))?;
                 for chunk in saved.entries.chunks(IMPORT_CHUNK) {
                     let committed = writer.import(chunk)?;
                     stored += committed.stored;
                     held += committed.already_held;
+                    progress.set(stored + held, &format!("entries, storing {name}"));
                 }
                 for (line, bad) in &saved.malformed {
                     if listed < LISTED {
-                        eprintln!(
+                        progress.say(&format!(
                             "auditui: {name}:{line}: skipped, {}",
                             clean_truncated(&bad.reason, 200)
-                        );
+                        ));
                     }
                     listed += 1;
                 }
             }
+            progress.finish();
             println!("imported {stored} entries ({held} held already, {listed} malformed skipped)");
         }
     }

@@ -18,6 +18,7 @@ use crate::cli::{ArchivePath, Cli, SyncArgs};
 use crate::client::{Client, ClientOptions};
 use crate::entry::{Entry, Rejected};
 use crate::poller::{self, ConnState, PollControl, PollEvent, PollerConfig, Start, session_agent};
+use crate::progress::Progress;
 use crate::sanitize::clean;
 use crate::timespec::parse_instant;
 use crate::timestamp::UnixNanos;
@@ -190,6 +191,7 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
     totals: &mut Totals,
 ) -> anyhow::Result<Ended> {
     let (mut events, control) = poller::spawn(client, config);
+    let progress = Progress::on_stderr("sync");
     let mut entries: Vec<Entry> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let ended = loop {
@@ -210,6 +212,17 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
                 totals.stored += committed.stored;
                 totals.already_held += committed.already_held;
                 totals.rejected += committed.rejected;
+                if let Some(newest) = newest {
+                    let now = crate::clock::now();
+                    progress.set(
+                        totals.stored,
+                        &format!(
+                            "entries stored, at {} ({} behind)",
+                            crate::clock::Zone::Utc.format(newest, "%Y-%m-%d %H:%M:%S UTC"),
+                            crate::clock::ago(now, newest)
+                        ),
+                    );
+                }
                 entries.clear();
                 rejected.clear();
                 match goal {
@@ -243,6 +256,7 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
             }
         }
     };
+    progress.finish();
     let _ = control.send(PollControl::Stop).await;
     drop(events);
     Ok(ended)

@@ -11,6 +11,7 @@ use crate::evidence::Coverage;
 use crate::poller::{
     self, ConnState, PollControl, PollEvent, PollerConfig, SelfFilter, Start, session_agent,
 };
+use crate::progress::Progress;
 use crate::timestamp::UnixNanos;
 
 /// How far past the window's end an entry must be before paging stops: timestamps and ids may disagree
@@ -50,6 +51,7 @@ pub(super) async fn window(
     let mut entries = Vec::new();
     let mut rejected = Vec::new();
     let end = until.saturating_add(PAST_END_NANOS);
+    let progress = Progress::on_stderr("evidence");
     let outcome: anyhow::Result<()> = async {
         while let Some(event) = events.recv().await {
             match event {
@@ -58,6 +60,15 @@ pub(super) async fn window(
                         e.ts >= end && id_time_millis(&e.id).is_some_and(|ms| ms * 1_000_000 >= end)
                     });
                     entries.extend(batch);
+                    if let Some(newest) = entries.last() {
+                        progress.set(
+                            entries.len() as u64,
+                            &format!(
+                                "entries of the window, at {}",
+                                crate::clock::Zone::Utc.format(newest.ts, "%Y-%m-%d %H:%M:%S UTC")
+                            ),
+                        );
+                    }
                     if past {
                         return Ok(());
                     }
@@ -81,6 +92,7 @@ pub(super) async fn window(
         anyhow::bail!("the poller ended without saying why")
     }
     .await;
+    progress.finish();
     let _ = control.send(PollControl::Stop).await;
     outcome.context("cannot read the window from the API")?;
     Ok(Gathered {
