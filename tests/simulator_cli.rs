@@ -21,6 +21,10 @@ impl Drop for Running {
 }
 
 fn spawn_simulator() -> (Running, String) {
+    spawn_simulator_with(&[])
+}
+
+fn spawn_simulator_with(extra: &[&str]) -> (Running, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_auditui"))
         .args([
@@ -34,6 +38,7 @@ fn spawn_simulator() -> (Running, String) {
             "--log-file",
         ])
         .arg(dir.path().join("sim.log"))
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -108,6 +113,52 @@ async fn simulate_serves_latest_to_the_right_token_and_401_json_to_a_wrong_one()
     );
     let body: serde_json::Value = wrong.json().await.unwrap();
     assert!(body["error"].is_string(), "{body}");
+    drop(running);
+}
+
+#[tokio::test]
+async fn simulate_flags_give_a_token_without_the_permission_and_the_older_latest() {
+    let (running, base) =
+        spawn_simulator_with(&["--limited-token", "lim-token", "--legacy-latest"]);
+    let http = reqwest::Client::new();
+    let latest = format!("{base}/api/v1/logs/audit/latest");
+    // --legacy-latest: a bare array of up to 100 recent entries.
+    let body: serde_json::Value = http
+        .get(&latest)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = body
+        .as_array()
+        .unwrap_or_else(|| panic!("a bare array: {body}"));
+    assert!(
+        !entries.is_empty() && entries.len() <= 100,
+        "{}",
+        entries.len()
+    );
+    assert!(entries.iter().all(|e| e["id"].is_string()), "{body}");
+    // --limited-token: whoami answers, the audit log is refused with 403.
+    let whoami = http
+        .get(format!("{base}/api/whoami"))
+        .bearer_auth("lim-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status().as_u16(), 200);
+    let refused = http
+        .get(&latest)
+        .bearer_auth("lim-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    // Any other token is still unknown.
+    let wrong = http.get(&latest).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
     drop(running);
 }
 
