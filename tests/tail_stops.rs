@@ -240,3 +240,69 @@ async fn a_filter_that_begins_with_a_dash_is_a_filter_not_an_option() {
         assert_ne!(entry["type"], "auth:login", "{line}");
     }
 }
+
+/// `auditui tail --state STATE --format csv --max 3`, stdout opened on `out` (`>` or `>>`).
+async fn csv_batch(sim: &auditui::simulator::SimHandle, state: &str, out: std::fs::File) {
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .arg("tail")
+        .args(["--base-url", &sim.base_url()])
+        .args([
+            "--from-start",
+            "--max",
+            "3",
+            "--format",
+            "csv",
+            "--state",
+            state,
+        ])
+        .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_csv_run_into_an_empty_file_writes_its_header_and_one_appending_does_not() {
+    let sim = start_simulator(quiet()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = tail_support::state_path(dir.path());
+    let (first, second) = (dir.path().join("1.csv"), dir.path().join("2.csv"));
+    // As `> 1.csv`, then `> 2.csv` (a batch file per run, as a loader such as ClickHouse reads), then
+    // `>> 2.csv`.
+    csv_batch(&sim, &state, std::fs::File::create(&first).unwrap()).await;
+    csv_batch(&sim, &state, std::fs::File::create(&second).unwrap()).await;
+    let append = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&second)
+        .unwrap();
+    csv_batch(&sim, &state, append).await;
+    let header = auditui::export::CSV_HEADER;
+    let first = std::fs::read_to_string(first).unwrap();
+    let second = std::fs::read_to_string(second).unwrap();
+    let first: Vec<&str> = first.lines().collect();
+    let second: Vec<&str> = second.lines().collect();
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert_eq!(first[0], header);
+    assert_eq!(
+        second.len(),
+        7,
+        "one header, then two runs' rows: {second:?}"
+    );
+    assert_eq!(second[0], header);
+    assert!(!second[1..].contains(&header), "{second:?}");
+    let mut rows: Vec<&str> = first[1..].iter().chain(&second[1..]).copied().collect();
+    let written = rows.len();
+    rows.sort_unstable();
+    rows.dedup();
+    assert_eq!(rows.len(), written, "nothing written twice");
+}

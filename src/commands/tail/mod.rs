@@ -47,9 +47,13 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
         }
         filter = identify_self_resuming(&client, agent.clone(), earlier_agents.clone()) => filter,
     };
+    // Whether what this run writes continues what an earlier one wrote (then no second CSV header).
+    let mut continues = resumed;
     if args.state.is_some() {
         // A run killed mid-write left a partial line: never append to it.
         match torn::mend_stdout() {
+            // A resumed run into an empty file (`> batch.csv` each time) starts a file of its own.
+            Ok(torn::Mend::Empty) => continues = false,
             Ok(torn::Mend::Cut(bytes)) => eprintln!(
                 "auditui: cut a partial last line of {bytes} bytes from the output file (left by a killed run; its entries follow again)"
             ),
@@ -66,7 +70,7 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let screen = ScreenSafe::new(stdout.lock(), stdout.is_terminal());
     let output =
-        Output::new(screen, args, resumed, filter.as_ref(), agent)?.remembering(earlier_agents);
+        Output::new(screen, args, continues, filter.as_ref(), agent)?.remembering(earlier_agents);
     let (events, control) = poller::spawn(client, config);
     follow(output, events, control, stop).await
 }

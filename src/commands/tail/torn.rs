@@ -13,7 +13,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 pub(super) enum Mend {
     /// Not a regular file (a terminal, a pipe): nothing to do.
     NotAFile,
-    /// Empty, or ending in a line break.
+    /// Empty: nothing written yet (a fresh `>` redirect), so a CSV header belongs at its top.
+    Empty,
+    /// Ending in a line break.
     Whole,
     /// A partial last line of this many bytes was cut off.
     Cut(u64),
@@ -33,7 +35,7 @@ pub(super) fn mend(out: &mut File, read_back: Option<File>) -> io::Result<Mend> 
     }
     let len = meta.len();
     if len == 0 {
-        return Ok(Mend::Whole);
+        return Ok(Mend::Empty);
     }
     let Some(mut reader) = read_back else {
         out.write_all(b"\n")?;
@@ -120,7 +122,7 @@ mod tests {
 
     #[test]
     fn whole_or_empty_files_are_left_alone() {
-        assert_eq!(mended(b"", true), (Mend::Whole, b"{\"next\":1}\n".to_vec()));
+        assert_eq!(mended(b"", true), (Mend::Empty, b"{\"next\":1}\n".to_vec()));
         assert_eq!(
             mended(b"{\"a\":1}\n", true),
             (Mend::Whole, b"{\"a\":1}\n{\"next\":1}\n".to_vec())
