@@ -783,7 +783,11 @@ fn update_says_whether_the_screen_changed() {
 fn a_view_too_large_for_the_clipboard_is_refused_before_it_is_built() {
     let mut state = with_incident();
     let whole: usize = (0..state.store.len())
-        .map(|i| state.store.get(i as u32).json_line().len() + 1)
+        .map(|i| {
+            let line = state.store.get(i as u32).json_line();
+            // What `Y` copies: each line with its controls escaped (the incident holds a hostile entry).
+            auditui::sanitize::clean_json(&line).len() + 1
+        })
         .sum();
     state.copy_limit = Some(whole);
     let copied = press(&mut state, "Y");

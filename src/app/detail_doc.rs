@@ -82,6 +82,10 @@ impl DetailDoc {
         let id = row.id.to_string();
         doc.field("id", &id, &id);
         let id_time = match id_time_millis(&row.id) {
+            Some(ms) if !row.ts_readable => Zone::Utc.format(
+                ms.saturating_mul(1_000_000),
+                "%Y-%m-%d %H:%M:%S%.3f UTC · the entry's time",
+            ),
             Some(ms) => {
                 let nanos = ms.saturating_mul(1_000_000);
                 let skew = (row.ts - nanos) / 1_000_000;
@@ -96,11 +100,15 @@ impl DetailDoc {
         };
         doc.info("id time", &id_time);
         let utc = Zone::Utc.format(row.ts, "%Y-%m-%dT%H:%M:%S%.6fZ");
-        doc.field(
-            "timestamp",
-            &utc,
-            &Zone::Utc.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f UTC"),
-        );
+        if row.ts_readable {
+            doc.field(
+                "timestamp",
+                &utc,
+                &Zone::Utc.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f UTC"),
+            );
+        } else {
+            doc.field("timestamp", "", &unreadable_timestamp(None));
+        }
         let local_time = DateTime::from_timestamp_nanos(row.ts).with_timezone(&local);
         doc.info(
             "local",
@@ -112,6 +120,23 @@ impl DetailDoc {
         doc.field("user_agent", row.user_agent, row.user_agent);
         doc.data(row.data);
         doc
+    }
+
+    /// The timestamp as received, for an entry whose timestamp could not be read (JSON text, `""` when
+    /// absent): shown on the timestamp line, and what copying that field gives.
+    pub fn received_timestamp(&mut self, received: Option<&str>) {
+        let Some(index) = self.fields.iter().position(|f| f.name == "timestamp") else {
+            return;
+        };
+        if !self.fields[index].value.is_empty() {
+            return;
+        }
+        let received = received.unwrap_or_default();
+        self.fields[index].value = received.to_owned();
+        if let Some(line) = self.lines.iter_mut().find(|l| l.field == Some(index)) {
+            line.text = clean(&unreadable_timestamp(Some(received))).into_owned();
+        }
+        self.wrapped = None;
     }
 
     fn field(&mut self, name: &str, value: &str, shown: &str) {
@@ -263,6 +288,15 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         used += w;
     }
     out
+}
+
+/// The timestamp line of an entry whose timestamp could not be read.
+fn unreadable_timestamp(received: Option<&str>) -> String {
+    match received {
+        Some("") => "unreadable: absent · the id's time stands in".to_owned(),
+        Some(text) => format!("unreadable: {text} · the id's time stands in"),
+        None => "unreadable · the id's time stands in".to_owned(),
+    }
 }
 
 #[cfg(test)]

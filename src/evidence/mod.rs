@@ -211,6 +211,7 @@ fn entries_csv(entries: &[Entry]) -> Vec<u8> {
         let row = Row {
             id: entry.id,
             ts: entry.ts,
+            ts_readable: entry.ts_readable,
             kind: &kind,
             user: &user,
             ip: &ip,

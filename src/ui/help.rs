@@ -49,6 +49,10 @@ impl Help<'_> {
             theme::dim(),
         ));
         right.push(Line::styled(
+            "Marks: ! failure · # privileged · ~ after a time: unreadable timestamp, id's",
+            theme::dim(),
+        ));
+        right.push(Line::styled(
             "Keys are read from auditui/keymap.toml in the config directory.",
             theme::dim(),
         ));
