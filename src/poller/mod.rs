@@ -54,7 +54,7 @@ pub use client_source::{client_backoff, identify_self, identify_self_resuming, s
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus, StopReason};
 pub use schedule::BackoffPolicy;
 pub use source::{AuditSource, Fault, Refusal, SourceError};
-pub use stream::{PAGE_SIZE, SelfFilter, Start};
+pub use stream::{FETCH_TYPE, PAGE_SIZE, SelfFilter, Start};
 
 /// Events waiting for the consumer before the poller waits for it (nothing is dropped).
 const EVENT_CAPACITY: usize = 64;
