@@ -511,6 +511,7 @@ fn error_screen_for_a_rejected_token() {
             title: "Token rejected",
             message: "401 Unauthorized: token rejected",
             hint: "Check HARVEY_API_TOKEN (or --token-file).",
+            quit_key: "q/ctrl-c",
         },
     );
     insta::assert_snapshot!(terminal.backend());

@@ -19,11 +19,13 @@ pub fn render(state: &State, frame: &mut Frame) {
     let screen = frame.area();
     let areas = Areas::of(screen);
     if let Mode::Fatal(fatal) = &state.mode {
+        // The error screen takes its keys from the list's table (only quitting does anything there).
         frame.render_widget(
             ErrorScreen {
                 title: &fatal.title,
                 message: &fatal.message,
                 hint: &fatal.hint,
+                quit_key: &state.keymap.hint(Context::List, Command::Quit),
             },
             screen,
         );
