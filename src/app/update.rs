@@ -5,12 +5,12 @@ use crossterm::event::KeyEvent;
 use crate::app::action::{Action, Effect, ExportFormat, Notice, Outcome};
 use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
+use crate::app::layout::{self, Areas};
 use crate::app::quick;
 use crate::app::state::{Mode, State};
 use crate::clock::Zone;
 use crate::poller::PollControl;
 use crate::sanitize::clean_json;
-use crate::ui::layout::{self, Areas};
 
 /// The most text `copy_view` builds: past it, exporting to a file is the way.
 const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;

@@ -36,9 +36,9 @@ mod driver;
 #[cfg(test)]
 mod driver_tests;
 mod messages;
-pub mod schedule;
-pub mod source;
-pub mod state_file;
+mod schedule;
+mod source;
+pub(crate) mod state_file;
 pub mod stream;
 
 use std::fmt;

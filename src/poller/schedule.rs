@@ -102,6 +102,7 @@ impl Schedule {
         self.paused
     }
 
+    #[cfg(test)]
     pub fn interval(&self) -> Duration {
         self.interval
     }

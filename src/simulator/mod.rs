@@ -11,7 +11,7 @@ mod log;
 mod render;
 mod server;
 pub mod storyline;
-pub mod workspace;
+mod workspace;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -345,9 +345,6 @@ pub struct StoredEntry<'a> {
 }
 
 impl<'a> StoredEntry<'a> {
-    pub fn index(&self) -> u32 {
-        self.idx
-    }
     pub fn id(&self) -> Uuid {
         Uuid::from_u128(self.store.ids[self.idx as usize])
     }

@@ -137,7 +137,7 @@ impl Widget for Help<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::layout::help_height;
+    use crate::app::layout::help_height;
 
     #[test]
     fn the_layout_counts_the_lines_the_help_draws() {

@@ -3,6 +3,7 @@
 use ratatui::Frame;
 
 use crate::app::keymap::{Command, Context};
+use crate::app::layout::Areas;
 use crate::app::state::{Mode, State};
 use crate::poller::ConnState;
 use crate::ui::activity::Activity;
@@ -10,7 +11,6 @@ use crate::ui::detail::Detail;
 use crate::ui::error_screen::ErrorScreen;
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::help::Help;
-use crate::ui::layout::Areas;
 use crate::ui::log_pane::LogPane;
 use crate::ui::status_bar::StatusBar;
 
