@@ -175,12 +175,12 @@ async fn show_self_delivers_this_sessions_fetches_and_others_stay_visible() {
 async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
     // The organisation's limit is tighter than this poller's budget (another integration uses the
     // rest): 429s with Retry-After are waited out, and every entry still arrives once, in order. One
-    // request per 2 s is less than the poller's own spacing allows (0.1 s: a 6 s budget window).
+    // request a second is less than the poller's own spacing allows (0.1 s: a 6 s budget window).
     let sim = simulator::start(
         SimConfig {
             events_per_sec: 0.0,
             rate_limit_per_min: 1,
-            rate_window: Duration::from_secs(2),
+            rate_window: Duration::from_secs(1),
             history: Duration::from_secs(0),
             ..SimConfig::default()
         },
