@@ -460,6 +460,12 @@ pub struct TailArgs {
     /// Stop at the end of this window (a time, or a duration ago): entries from then on are not written
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
+
+    /// For end-to-end tests against the simulator only: count the budget over this many seconds instead
+    /// of 60, spacing requests by a 60th of it, so a test compresses time. Refused unless the API is on a
+    /// loopback host: the real API counts a minute.
+    #[arg(long, hide = true, value_name = "SECS")]
+    pub budget_window: Option<f64>,
 }
 
 /// Where the archive is: `--archive PATH`, or one file per API host in the user's data directory.

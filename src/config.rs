@@ -340,6 +340,14 @@ pub fn validate_base_url(text: &str) -> Result<String, ConfigError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Whether a base URL points at this machine (the simulator), not at a real API host.
+pub fn is_loopback_url(base_url: &str) -> bool {
+    Url::parse(base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(is_loopback))
+        .unwrap_or(false)
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<IpAddr>() {

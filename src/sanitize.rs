@@ -92,6 +92,31 @@ fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text with every registered secret scrubbed and every unsafe character inside its strings written
+/// as a JSON escape (`\u202e`, `\u001b`; a surrogate pair past U+FFFF), so it pastes inert and still
+/// parses to the same values. Line breaks and tabs are kept: in JSON they can only lay the text out.
+pub fn clean_json(text: &str) -> Cow<'_, str> {
+    let scrubbed = scrub(text);
+    if !scrubbed
+        .chars()
+        .any(|c| is_unsafe(c) && !matches!(c, '\n' | '\t'))
+    {
+        return scrubbed;
+    }
+    let mut out = String::with_capacity(scrubbed.len() + 16);
+    for c in scrubbed.chars() {
+        if is_unsafe(c) && !matches!(c, '\n' | '\t') {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Like [`clean`], but cut to at most `max_chars` characters of output, ending in `…` when cut.
 pub fn clean_truncated(text: &str, max_chars: usize) -> Cow<'_, str> {
     let cleaned = clean(text);
@@ -248,6 +273,25 @@ mod tests {
             let shown = String::from_utf8_lossy(&out.inner).into_owned();
             assert_eq!(shown, expected, "active {active}");
         }
+    }
+
+    #[test]
+    fn json_keeps_its_values_and_loses_its_live_characters() {
+        let value =
+            serde_json::json!({"a": "\u{1b}]0;x\u{7} \u{202e} \u{9b} \u{7f} \u{e0041}", "b": [1]});
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let cleaned = clean_json(&pretty);
+        assert!(
+            !cleaned.chars().any(|c| is_unsafe(c) && c != '\n'),
+            "{cleaned:?}"
+        );
+        assert!(
+            cleaned.contains("\\u202e \\u009b \\u007f \\udb40\\udc41"),
+            "{cleaned}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&cleaned).unwrap();
+        assert_eq!(back, value);
+        assert!(matches!(clean_json("{\"a\": 1}"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -56,6 +56,9 @@ async fn follow(sim: &SimHandle, show_self: bool) -> Following {
     config.show_self = show_self;
     config.budget_per_minute = 600;
     config.interval = Duration::from_millis(200);
+    // What these tests watch is which fetches are hidden, not the one-second spacing (the schedule's
+    // tests prove that): a 6 s budget window spaces requests 0.1 s apart.
+    config.budget_window = Duration::from_secs(6);
     let (events, control) = poller::spawn(client, config);
     Following {
         events,
@@ -176,12 +179,12 @@ async fn show_self_delivers_this_sessions_fetches_and_others_stay_visible() {
 async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
     // The organisation's limit is tighter than this poller's budget (another integration uses the
     // rest): 429s with Retry-After are waited out, and every entry still arrives once, in order. One
-    // request per 2 s is less than the poller's own spacing of one a second allows.
+    // request a second is less than the poller's own spacing allows (0.1 s: a 6 s budget window).
     let sim = simulator::start(
         SimConfig {
             events_per_sec: 0.0,
             rate_limit_per_min: 1,
-            rate_window: Duration::from_secs(2),
+            rate_window: Duration::from_secs(1),
             history: Duration::from_secs(0),
             ..SimConfig::default()
         },
@@ -198,6 +201,7 @@ async fn rate_limited_by_a_shared_limit_it_waits_and_loses_nothing() {
     config.self_filter = identify_self(&client, agent).await;
     config.budget_per_minute = 600;
     config.interval = Duration::from_millis(100);
+    config.budget_window = Duration::from_secs(6);
     config.page_size = 400;
     let (mut events, _control) = poller::spawn(client, config);
     let mut seen = Seen::default();

@@ -255,3 +255,56 @@ async fn until_ends_the_sync_at_the_end_of_its_window() {
     );
     assert!(reader.count(&Select::default()).unwrap() > 0);
 }
+
+#[tokio::test]
+async fn the_archive_remembers_each_sync_session_so_readers_can_leave_its_fetches_out() {
+    let sim = start_simulator(SimConfig {
+        seed: 5,
+        events_per_sec: 2.0,
+        rate_limit_per_min: 0,
+        history: Duration::from_secs(600),
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("a.sqlite");
+    for _ in 0..2 {
+        let (ok, stderr) = finish(sync(
+            &sim,
+            &archive,
+            &["--since", "5m", "--once", "--budget", "600"],
+        ))
+        .await;
+        assert!(ok, "{stderr}");
+    }
+    let reader = Archive::open_read(&archive).unwrap();
+    let agents = reader.own_agents().unwrap();
+    assert_eq!(agents.len(), 2, "{agents:?}");
+    let fetches = |select: &Select| {
+        let mut agents_seen = Vec::new();
+        reader
+            .entries(select, |entry| {
+                let entry = entry.unwrap();
+                if entry.kind == "api:audit_log_fetch" {
+                    agents_seen.push(entry.user_agent);
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        agents_seen
+    };
+    let stored = fetches(&Select::default());
+    assert!(
+        stored.iter().any(|a| *a == agents[1]),
+        "the second run stored the first run's fetches: {agents:?}"
+    );
+    let shown = fetches(&Select {
+        without_own_fetches: true,
+        ..Select::default()
+    });
+    assert!(shown.len() < stored.len());
+    assert!(
+        shown.iter().all(|a| !agents.contains(a)),
+        "no fetch of a remembered session is left: {shown:?}"
+    );
+}

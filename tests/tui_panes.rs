@@ -433,7 +433,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     let keymap = Keymap::defaults();
     let terminal = draw(
         160,
-        34,
+        38,
         Help {
             keymap: &keymap,
             scroll: 0,
@@ -441,7 +441,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     );
     insta::assert_snapshot!(terminal.backend());
     let buffer = terminal.backend().buffer();
-    let side_by_side = (0..34).any(|y| {
+    let side_by_side = (0..38).any(|y| {
         let text = line(buffer, y);
         text.contains("Log") && text.contains("Filter bar")
     });
@@ -450,7 +450,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
         "the log keys and the filter bar keys share lines"
     );
     assert!(
-        (0..34).any(|y| line(buffer, y).contains("keymap.toml")),
+        (0..38).any(|y| line(buffer, y).contains("keymap.toml")),
         "the whole help fits without scrolling"
     );
 }
@@ -511,6 +511,7 @@ fn error_screen_for_a_rejected_token() {
             title: "Token rejected",
             message: "401 Unauthorized: token rejected",
             hint: "Check HARVEY_API_TOKEN (or --token-file).",
+            quit_key: "q/ctrl-c",
         },
     );
     insta::assert_snapshot!(terminal.backend());

@@ -242,3 +242,25 @@ fn the_detail_view_names_the_keys_of_a_rebound_keymap() {
         "{text}"
     );
 }
+
+#[test]
+fn the_help_and_error_screens_name_the_keys_of_a_rebound_keymap() {
+    let rebound = "[help]\nclose = [\"x\"]\ndown = [\"J\"]\nup = [\"K\"]\n[list]\nquit = [\"Q\"]\n";
+    let text_of = |state: &State| format!("{:?}", screen(state).backend());
+
+    let mut helping = live(140, 40);
+    helping.keymap.merge_text(rebound, "test").unwrap();
+    helping.handle_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+    let help = text_of(&helping);
+    assert!(help.contains("x close · J/K scroll"), "{help}");
+    assert!(!help.contains("esc/?"), "{help}");
+
+    let mut failed = state(80, 24);
+    failed.keymap.merge_text(rebound, "test").unwrap();
+    failed.update(Action::Poll(PollEvent::Stopped {
+        reason: Some(StopReason::TokenRejected("token rejected (401)".into())),
+    }));
+    let error = text_of(&failed);
+    assert!(error.contains("Q to quit"), "{error}");
+    assert!(!error.contains("q to quit"), "{error}");
+}

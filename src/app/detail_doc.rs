@@ -1,6 +1,6 @@
 //! The detail view's document: every field of one entry, `data` as pretty JSON, times in UTC and local,
 //! the id's embedded time; long values wrapped to a width, one field selectable for copying. What is
-//! shown is cleaned here; what is copied is kept as sent. Drawing it is `ui::detail`.
+//! shown is cleaned here; what is copied is kept as sent and escaped when copied ([`Field::copy_text`]). Drawing it is `ui::detail`.
 
 use chrono::{DateTime, FixedOffset};
 use unicode_width::UnicodeWidthChar;
@@ -8,13 +8,28 @@ use unicode_width::UnicodeWidthChar;
 use crate::clock::Zone;
 use crate::entry::Row;
 use crate::entry::id_time_millis;
-use crate::sanitize::clean;
+use crate::sanitize::{clean, clean_json, scrub};
 
-/// One copyable field: its name and its value as the user would paste it.
+/// One copyable field: its name and its value as received (the token scrubbed when copied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
     pub name: String,
     pub value: String,
+    /// The value is JSON (`data`, a non-string member of it): escaped the JSON way when copied.
+    pub json: bool,
+}
+
+impl Field {
+    /// The value as a copy carries it: unsafe characters escaped ([`clean`], or [`clean_json`] for JSON,
+    /// which still parses to the same value), or, when `raw`, as received. The token is scrubbed either way.
+    pub fn copy_text(&self, raw: bool) -> String {
+        let text = match (raw, self.json) {
+            (true, _) => scrub(&self.value),
+            (false, true) => clean_json(&self.value),
+            (false, false) => clean(&self.value),
+        };
+        text.into_owned()
+    }
 }
 
 /// What a line says: a value of the entry, or information derived from it (drawn dimmer).
@@ -67,6 +82,10 @@ impl DetailDoc {
         let id = row.id.to_string();
         doc.field("id", &id, &id);
         let id_time = match id_time_millis(&row.id) {
+            Some(ms) if !row.ts_readable => Zone::Utc.format(
+                ms.saturating_mul(1_000_000),
+                "%Y-%m-%d %H:%M:%S%.3f UTC · the entry's time",
+            ),
             Some(ms) => {
                 let nanos = ms.saturating_mul(1_000_000);
                 let skew = (row.ts - nanos) / 1_000_000;
@@ -81,11 +100,15 @@ impl DetailDoc {
         };
         doc.info("id time", &id_time);
         let utc = Zone::Utc.format(row.ts, "%Y-%m-%dT%H:%M:%S%.6fZ");
-        doc.field(
-            "timestamp",
-            &utc,
-            &Zone::Utc.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f UTC"),
-        );
+        if row.ts_readable {
+            doc.field(
+                "timestamp",
+                &utc,
+                &Zone::Utc.format(row.ts, "%Y-%m-%d %H:%M:%S%.6f UTC"),
+            );
+        } else {
+            doc.field("timestamp", "", &unreadable_timestamp(None));
+        }
         let local_time = DateTime::from_timestamp_nanos(row.ts).with_timezone(&local);
         doc.info(
             "local",
@@ -99,10 +122,28 @@ impl DetailDoc {
         doc
     }
 
+    /// The timestamp as received, for an entry whose timestamp could not be read (JSON text, `""` when
+    /// absent): shown on the timestamp line, and what copying that field gives.
+    pub fn received_timestamp(&mut self, received: Option<&str>) {
+        let Some(index) = self.fields.iter().position(|f| f.name == "timestamp") else {
+            return;
+        };
+        if !self.fields[index].value.is_empty() {
+            return;
+        }
+        let received = received.unwrap_or_default();
+        self.fields[index].value = received.to_owned();
+        if let Some(line) = self.lines.iter_mut().find(|l| l.field == Some(index)) {
+            line.text = clean(&unreadable_timestamp(Some(received))).into_owned();
+        }
+        self.wrapped = None;
+    }
+
     fn field(&mut self, name: &str, value: &str, shown: &str) {
         self.fields.push(Field {
             name: name.to_owned(),
             value: value.to_owned(),
+            json: false,
         });
         self.lines.push(DocLine {
             label: name.to_owned(),
@@ -134,6 +175,7 @@ impl DetailDoc {
         self.fields.push(Field {
             name: "data".to_owned(),
             value: whole.clone(),
+            json: true,
         });
         let data_field = self.fields.len() - 1;
         let serde_json::Value::Object(map) = value else {
@@ -145,13 +187,14 @@ impl DetailDoc {
         self.json_line("data", "{", Some(data_field));
         let count = map.len();
         for (i, (key, value)) in map.iter().enumerate() {
-            let copy = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
+            let (copy, json) = match value {
+                serde_json::Value::String(s) => (s.clone(), false),
+                other => (other.to_string(), true),
             };
             self.fields.push(Field {
                 name: format!("data.{key}"),
                 value: copy,
+                json,
             });
             let field = Some(self.fields.len() - 1);
             let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
@@ -245,6 +288,15 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         used += w;
     }
     out
+}
+
+/// The timestamp line of an entry whose timestamp could not be read.
+fn unreadable_timestamp(received: Option<&str>) -> String {
+    match received {
+        Some("") => "unreadable: absent · the id's time stands in".to_owned(),
+        Some(text) => format!("unreadable: {text} · the id's time stands in"),
+        None => "unreadable · the id's time stands in".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ impl State {
             self.local_offset
                 .unwrap_or_else(|| crate::clock::local_offset(entry.ts())),
         );
+        if !entry.ts_readable() {
+            doc.received_timestamp(entry.ts_received());
+        }
         doc.wrap_to(self.screen.detail_text().width);
         self.mode = Mode::Detail(DetailState {
             id: entry.id(),

@@ -43,7 +43,6 @@ impl State {
                 }
             }
             PollEvent::Rejected(rejected) => {
-                self.rejected += rejected.len() as u64;
                 let reason = rejected
                     .first()
                     .map_or("", |r| r.reason.as_str())

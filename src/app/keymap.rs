@@ -96,9 +96,12 @@ commands! {
     ClearFilter = "clear_filter", "clear the message, then the filter";
     OpenDetail = "open_detail", "open the selected entry";
     Close = "close", "back";
-    CopyEntry = "copy_entry", "copy the entry as pretty JSON";
-    CopyView = "copy_view", "copy every entry shown as JSON lines";
-    CopyField = "copy_field", "copy the selected field's value";
+    CopyEntry = "copy_entry", "copy the entry (pretty JSON, escaped)";
+    CopyView = "copy_view", "copy the view (JSON lines, escaped)";
+    CopyField = "copy_field", "copy the selected field (escaped)";
+    CopyEntryRaw = "copy_entry_raw", "copy the entry raw, as received";
+    CopyViewRaw = "copy_view_raw", "copy the view raw, as received";
+    CopyFieldRaw = "copy_field_raw", "copy the field raw, as received";
     ExportJsonl = "export_jsonl", "export the view to a JSON lines file";
     ExportCsv = "export_csv", "export the view to a CSV file";
     FilterUser = "filter_user", "filter to this user";

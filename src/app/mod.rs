@@ -8,6 +8,7 @@ pub mod editor;
 mod filtering;
 mod ingest;
 pub mod keymap;
+pub mod layout;
 pub mod quick;
 pub mod run;
 pub mod state;

@@ -9,6 +9,7 @@ use crate::app::action::Notice;
 use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
+use crate::app::layout::Areas;
 use crate::clock::Zone;
 use crate::export::ExportJob;
 use crate::formats::Format as ExportFormat;
@@ -16,7 +17,6 @@ use crate::poller::PollStatus;
 use crate::query::{Query, QueryError};
 use crate::store::{Store, View};
 use crate::timestamp::UnixNanos;
-use crate::ui::layout::Areas;
 
 /// Minutes of activity kept for the header strip.
 pub const ACTIVITY_MINUTES: usize = 240;
@@ -112,8 +112,6 @@ pub struct State {
     pub colour: bool,
     /// The user paused the poller.
     pub polling_paused: bool,
-    /// Rejected entries, counted when the poller reports them.
-    pub rejected: u64,
     /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
     pub copy_limit: Option<usize>,
 }
@@ -148,7 +146,6 @@ impl State {
             json_export: crate::formats::Format::Jsonl,
             colour: true,
             polling_paused: false,
-            rejected: 0,
             copy_limit: None,
         };
         state.refresh_activity();

@@ -5,11 +5,12 @@ use crossterm::event::KeyEvent;
 use crate::app::action::{Action, Effect, ExportFormat, Notice, Outcome};
 use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
+use crate::app::layout::{self, Areas};
 use crate::app::quick;
 use crate::app::state::{Mode, State};
 use crate::clock::Zone;
 use crate::poller::PollControl;
-use crate::ui::layout::{self, Areas};
+use crate::sanitize::clean_json;
 
 /// The most text `copy_view` builds: past it, exporting to a file is the way.
 const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -127,8 +128,10 @@ impl State {
                 }
             }
             Command::OpenDetail => self.open_detail(),
-            Command::CopyEntry => return self.copy_entry(),
-            Command::CopyView => return self.copy_view(),
+            Command::CopyEntry => return self.copy_entry(false),
+            Command::CopyView => return self.copy_view(false),
+            Command::CopyEntryRaw => return self.copy_entry(true),
+            Command::CopyViewRaw => return self.copy_view(true),
             Command::ExportJsonl => return self.export(self.json_export),
             Command::ExportCsv => return self.export(ExportFormat::Csv),
             Command::FilterUser => self.narrow("user"),
@@ -212,17 +215,19 @@ impl State {
             Command::Bottom => self.scroll_detail(isize::MAX / 2, false),
             Command::NextField => self.step_field(1),
             Command::PrevField => self.step_field(-1),
-            Command::CopyField => {
+            Command::CopyField | Command::CopyFieldRaw => {
                 if let Mode::Detail(detail) = &self.mode
                     && let Some(field) = detail.doc.fields.get(detail.field)
                 {
+                    let raw = command == Command::CopyFieldRaw;
                     return vec![Effect::Copy {
-                        text: field.value.clone(),
-                        what: format!("field {}", field.name),
+                        text: field.copy_text(raw),
+                        what: format!("field {}{}", field.name, as_received(raw)),
                     }];
                 }
             }
-            Command::CopyEntry => return self.copy_entry(),
+            Command::CopyEntry => return self.copy_entry(false),
+            Command::CopyEntryRaw => return self.copy_entry(true),
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
             _ => {}
         }
@@ -261,7 +266,9 @@ impl State {
         }
     }
 
-    fn copy_entry(&mut self) -> Vec<Effect> {
+    /// Copies escape unsafe characters ([`clean_json`]: still the same JSON); `raw` ones give the entry
+    /// as received (the token scrubbed all the same).
+    fn copy_entry(&mut self, raw: bool) -> Vec<Effect> {
         let index = match &self.mode {
             Mode::Detail(detail) => self.store.position_of(detail.id),
             _ => self.selected_index(),
@@ -271,13 +278,19 @@ impl State {
             return Vec::new();
         };
         let entry = self.store.get(index);
+        let pretty = entry.pretty_json();
+        let text = if raw {
+            pretty
+        } else {
+            clean_json(&pretty).into_owned()
+        };
         vec![Effect::Copy {
-            text: entry.pretty_json(),
-            what: format!("entry {}", entry.id()),
+            text,
+            what: format!("entry {}{}", entry.id(), as_received(raw)),
         }]
     }
 
-    fn copy_view(&mut self) -> Vec<Effect> {
+    fn copy_view(&mut self, raw: bool) -> Vec<Effect> {
         if self.view.is_empty() {
             self.notify("nothing to copy: the view is empty".into(), true);
             return Vec::new();
@@ -288,7 +301,12 @@ impl State {
             .map_or(COPY_VIEW_MAX_BYTES, |l| l.min(COPY_VIEW_MAX_BYTES));
         let mut text = String::new();
         for &index in self.view.indices() {
-            text.push_str(&self.store.get(index).json_line());
+            let line = self.store.get(index).json_line();
+            if raw {
+                text.push_str(&line);
+            } else {
+                text.push_str(&clean_json(&line));
+            }
             text.push('\n');
             if text.len() > limit {
                 self.notify(
@@ -305,7 +323,11 @@ impl State {
         }
         vec![Effect::Copy {
             text,
-            what: format!("{} entries as JSON lines", self.view.len()),
+            what: format!(
+                "{} entries as JSON lines{}",
+                self.view.len(),
+                as_received(raw)
+            ),
         }]
     }
 
@@ -326,4 +348,9 @@ impl State {
         self.notice = Some(Notice { text, is_error });
         self.notice_at = self.now;
     }
+}
+
+/// How a copy report says the text was not escaped.
+fn as_received(raw: bool) -> &'static str {
+    if raw { ", as received" } else { "" }
 }

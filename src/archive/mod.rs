@@ -9,11 +9,11 @@
 //! for a [`Select`]: time window, users, types), [`Archive::count`], and [`Archive::coverage`] (which
 //! parts of a time window were fetched whole).
 
-pub mod coverage;
+mod coverage;
 mod error;
-pub mod lock;
+mod lock;
 mod read;
-pub mod schema;
+mod schema;
 mod write;
 
 use std::fs::File;

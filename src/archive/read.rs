@@ -11,6 +11,7 @@ use super::error::{ArchiveError, OnArchive};
 use super::lock;
 use super::write::wall_now;
 use crate::entry::{Entry, Rejected};
+use crate::poller::FETCH_TYPE;
 use crate::timestamp::UnixNanos;
 
 /// Which entries to read. Empty lists select everything; conditions combine with AND, the items of
@@ -33,6 +34,9 @@ pub struct Select {
     pub limit: Option<u64>,
     /// Newest first instead of id order (for "the most recent N").
     pub newest_first: bool,
+    /// Leave out the `api:audit_log_fetch` entries of the sessions the archive remembers
+    /// ([`Archive::own_agents`]): auditui's own requests, hidden as the live views hide them.
+    pub without_own_fetches: bool,
 }
 
 impl Select {
@@ -89,6 +93,13 @@ impl Select {
             let p = placeholders(&mut params, values);
             parts.push(format!(
                 "e.type_id IN (SELECT id FROM types WHERE name IN ({p}))"
+            ));
+        }
+        if self.without_own_fetches {
+            let p = placeholders(&mut params, vec![Box::new(FETCH_TYPE)]);
+            parts.push(format!(
+                "NOT (e.type_id IN (SELECT id FROM types WHERE name = {p}) \
+                 AND json_extract(e.raw, '$.user_agent') IN (SELECT agent FROM sessions))"
             ));
         }
         let clause = if parts.is_empty() {
@@ -165,6 +176,17 @@ impl Archive {
             .query_row(&sql, refs.as_slice(), |row| row.get(0))
             .on(&self.path)?;
         Ok(count as u64)
+    }
+
+    /// The User-Agents of the sessions that wrote this archive, most recently seen first.
+    pub fn own_agents(&self) -> Result<Vec<String>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT agent FROM sessions ORDER BY last_seen DESC, agent")
+            .on(&self.path)?;
+        let rows = stmt.query_map([], |row| row.get(0)).on(&self.path)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .on(&self.path)
     }
 
     /// Every stretch held, in id order.

@@ -7,10 +7,10 @@
 use rusqlite::Connection;
 
 /// The version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Version 1: entries keyed by their 16-byte id, the raw text as received, names interned.
-const V1: &str = "
+pub(super) const V1: &str = "
 CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE types (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE entries (
@@ -52,8 +52,17 @@ SELECT
 FROM entries e JOIN types t ON t.id = e.type_id JOIN users u ON u.id = e.user_id;
 ";
 
+/// Version 2: the User-Agents of the sessions that wrote the archive (each `sync` run), so that readers
+/// can leave out the `api:audit_log_fetch` entries of those sessions, as `tail --state` does.
+const V2: &str = "
+CREATE TABLE sessions (
+    agent TEXT PRIMARY KEY NOT NULL,
+    last_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Each migration takes the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// What opening found about the file's version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

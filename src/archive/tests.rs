@@ -391,3 +391,114 @@ fn the_default_archive_is_one_file_per_host() {
     let b = default_path("http://127.0.0.1:8787/prefix").unwrap();
     assert!(b.ends_with("auditui/127.0.0.1_8787.sqlite"), "{b:?}");
 }
+
+/// A version 1 archive, as the first auditui with an archive wrote it: no table of sessions.
+fn version_1_archive(path: &std::path::Path) {
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    let tx = conn.transaction().unwrap();
+    tx.execute_batch(schema::V1).unwrap();
+    tx.execute_batch("PRAGMA user_version = 1").unwrap();
+    tx.commit().unwrap();
+}
+
+#[test]
+fn the_archive_remembers_the_agents_of_every_session_that_wrote_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    for (n, agent) in ["auditui/0.1 (session 1)", "auditui/0.1 (session 2)"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut writer = Archive::open_write(&path, "test").unwrap();
+        writer.remember_agent(agent, T0 + n as i64).unwrap();
+        writer.remember_agent(agent, T0 + n as i64).unwrap();
+    }
+    let archive = Archive::open_read(&path).unwrap();
+    assert_eq!(
+        archive.own_agents().unwrap(),
+        ["auditui/0.1 (session 2)", "auditui/0.1 (session 1)"],
+        "newest first, each once"
+    );
+}
+
+#[test]
+fn reading_can_leave_out_the_fetches_of_remembered_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let fetch = |n: u128, agent: &str| {
+        let id = Uuid::from_u128((0x0194_f5a3_7b2c_7000_8000u128 << 48) + n);
+        Entry::parse(&format!(
+            r#"{{"data": {{"route": "/api/v1/logs/audit"}}, "id": "{id}", "timestamp": "2025-11-24T16:00:0{n}", "type": "api:audit_log_fetch", "user": "svc@x", "user_agent": "{agent}"}}"#
+        ))
+        .unwrap()
+    };
+    let page = vec![
+        entry(1, "ann@x", "auth:login"),
+        fetch(2, "auditui/0.1 (session 1)"),
+        fetch(3, "another-integration/2.0"),
+        fetch(4, "auditui/0.1 (session 2)"),
+        entry(5, "bob@x", "auth:login"),
+    ];
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer
+        .remember_agent("auditui/0.1 (session 1)", T0)
+        .unwrap();
+    writer
+        .remember_agent("auditui/0.1 (session 2)", T0)
+        .unwrap();
+    writer.follow(Seed::Earliest).unwrap();
+    writer.commit_page(&page, &[], page[4].id).unwrap();
+    drop(writer);
+    let archive = Archive::open_read(&path).unwrap();
+    let select = Select::default();
+    assert_eq!(read_all(&archive, &select).len(), 5, "all are stored");
+    let hidden = Select {
+        without_own_fetches: true,
+        ..Select::default()
+    };
+    let kept: Vec<Uuid> = read_all(&archive, &hidden).iter().map(|e| e.id).collect();
+    assert_eq!(kept, [page[0].id, page[2].id, page[4].id]);
+    assert_eq!(archive.count(&hidden).unwrap(), 3);
+}
+
+#[test]
+fn a_version_1_archive_is_migrated_keeping_its_entries_and_learns_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    version_1_archive(&path);
+    {
+        // Written by version 1's writer: the same tables, filled the same way.
+        let mut writer = Writer::new(
+            Archive {
+                conn: rusqlite::Connection::open(&path).unwrap(),
+                path: path.clone(),
+            },
+            lock::WriterLock::acquire(&path, "test").unwrap(),
+        )
+        .unwrap();
+        writer.follow(Seed::Earliest).unwrap();
+        let page = entries(0..10);
+        writer.commit_page(&page, &[], page[9].id).unwrap();
+    }
+    assert!(
+        matches!(
+            Archive::open_read(&path),
+            Err(error::ArchiveError::Older { found: 1, .. })
+        ),
+        "a reader does not migrate"
+    );
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer
+        .remember_agent("auditui/0.1 (session 9)", T0)
+        .unwrap();
+    drop(writer);
+    let archive = Archive::open_read(&path).unwrap();
+    assert_eq!(read_all(&archive, &Select::default()).len(), 10);
+    assert_eq!(archive.stretches().unwrap().len(), 1);
+    assert_eq!(archive.own_agents().unwrap(), ["auditui/0.1 (session 9)"]);
+    let version: i64 = archive
+        .connection()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::SCHEMA_VERSION);
+}

@@ -74,6 +74,20 @@ impl Writer {
         &self.archive
     }
 
+    /// Remembers the User-Agent of a session that fetches into this archive (before its first request:
+    /// the API logs each of its fetches with it), so readers can tell its fetches from others'.
+    pub fn remember_agent(&mut self, agent: &str, at: UnixNanos) -> Result<(), ArchiveError> {
+        self.archive
+            .conn
+            .execute(
+                "INSERT INTO sessions (agent, last_seen) VALUES (?1, ?2)
+                 ON CONFLICT (agent) DO UPDATE SET last_seen = max(last_seen, ?2)",
+                params![agent, at],
+            )
+            .on(&self.archive.path)?;
+        Ok(())
+    }
+
     /// Where the last followed stretch ends: the position a restart resumes after.
     pub fn cursor(&self) -> Result<Option<Uuid>, ArchiveError> {
         let blob: Option<Vec<u8>> = self

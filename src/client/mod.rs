@@ -4,7 +4,7 @@
 //! holds the delay policy and a small helper for one-shot callers.
 
 pub mod backoff;
-pub mod error;
+mod error;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

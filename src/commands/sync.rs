@@ -3,7 +3,9 @@
 //! It backfills from `--since` (or the oldest entry), resumes after the archive's own cursor on every
 //! later run, fills the gaps between stretches when asked, and keeps following until stopped (`--once`
 //! stops when caught up, `--until` at the end of a window). It stores every entry, its own
-//! `api:audit_log_fetch` requests included: the archive is the log as the API holds it.
+//! `api:audit_log_fetch` requests included: the archive is the log as the API holds it. Each run's
+//! User-Agent is remembered in the archive, so readers can leave those fetches out
+//! ([`crate::archive::Select::without_own_fetches`]).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -65,8 +67,12 @@ pub async fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let connection = config::resolve(&cli.api)?;
     let path = archive_path(cli, &args.archive)?;
     let mut writer = Archive::open_write(&path, "auditui sync")?;
+    // Remembered before the first request, so readers can leave this session's fetches out (they are
+    // stored: the archive is the log as the API holds it).
+    let agent = session_agent();
+    writer.remember_agent(&agent, now)?;
     let client = Client::new(ClientOptions {
-        user_agent: Some(session_agent()),
+        user_agent: Some(agent),
         ..ClientOptions::from_connection(&connection)
     })?;
     let name = clean(&path.display().to_string()).into_owned();

@@ -10,6 +10,8 @@ use crate::timestamp::UnixNanos;
 pub struct Row<'a> {
     pub id: Uuid,
     pub ts: UnixNanos,
+    /// False when the timestamp could not be read: `ts` is then the id's time.
+    pub ts_readable: bool,
     pub kind: &'a str,
     pub user: &'a str,
     pub ip: &'a str,
@@ -23,6 +25,7 @@ impl Entry {
         Row {
             id: self.id,
             ts: self.ts,
+            ts_readable: self.ts_readable,
             kind: &self.kind,
             user: &self.user,
             ip: &self.ip,

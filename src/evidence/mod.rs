@@ -4,14 +4,14 @@
 //! Writing is pure apart from the files themselves: the caller gathers the entries (in id order) and
 //! describes their source; [`write_bundle`] lays the bundle out and [`verify::verify`] checks one.
 
-pub mod digest;
+mod digest;
 mod html;
-pub mod inert;
-pub mod manifest;
+mod inert;
+mod manifest;
 mod markdown;
-pub mod summary;
-pub mod timesketch;
-pub mod verify;
+mod summary;
+mod timesketch;
+pub(crate) mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -211,6 +211,7 @@ fn entries_csv(entries: &[Entry]) -> Vec<u8> {
         let row = Row {
             id: entry.id,
             ts: entry.ts,
+            ts_readable: entry.ts_readable,
             kind: &kind,
             user: &user,
             ip: &ip,

@@ -23,6 +23,7 @@ pub enum Finding {
 }
 
 impl Finding {
+    #[cfg(test)]
     pub fn file(&self) -> &str {
         match self {
             Finding::Changed { file, .. } | Finding::Missing { file } | Finding::Added { file } => {

@@ -7,9 +7,9 @@
 //! the schema has no place for are kept (OCSF `unmapped`, ECS `harvey.*`, Timesketch extra keys), and
 //! the entry as received rides along, so a conversion never loses anything.
 
-pub mod ecs;
-pub mod ocsf;
-pub mod timesketch;
+mod ecs;
+mod ocsf;
+pub(crate) mod timesketch;
 
 use std::io::{self, Write};
 use std::net::IpAddr;

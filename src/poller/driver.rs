@@ -60,7 +60,8 @@ impl<S: AuditSource> Driver<S> {
                 config.budget_per_minute,
                 config.interval,
                 config.backoff,
-            ),
+            )
+            .with_window(config.budget_window),
             stream: Stream::new(config.start, config.self_filter, config.show_self)
                 .with_page_size(config.page_size),
             log_type: config.log_type,

@@ -36,9 +36,9 @@ mod driver;
 #[cfg(test)]
 mod driver_tests;
 mod messages;
-pub mod schedule;
-pub mod source;
-pub mod state_file;
+mod schedule;
+mod source;
+pub(crate) mod state_file;
 pub mod stream;
 
 use std::fmt;
@@ -54,7 +54,7 @@ pub use client_source::{client_backoff, identify_self, identify_self_resuming, s
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus, StopReason};
 pub use schedule::BackoffPolicy;
 pub use source::{AuditSource, Fault, Refusal, SourceError};
-pub use stream::{PAGE_SIZE, SelfFilter, Start};
+pub use stream::{FETCH_TYPE, PAGE_SIZE, SelfFilter, Start};
 
 /// Events waiting for the consumer before the poller waits for it (nothing is dropped).
 const EVENT_CAPACITY: usize = 64;
@@ -69,6 +69,9 @@ pub struct PollerConfig {
     pub log_type: Option<String>,
     /// Requests allowed in any 60-second window.
     pub budget_per_minute: u32,
+    /// The window the budget is counted over: a minute, as the API counts; end-to-end tests against the
+    /// simulator compress it (`tail --budget-window`).
+    pub budget_window: Duration,
     /// Time between polls when caught up.
     pub interval: Duration,
     /// Deliver the tool's own `api:audit_log_fetch` entries instead of hiding them.
@@ -88,6 +91,7 @@ impl PollerConfig {
             start,
             log_type: None,
             budget_per_minute: 30,
+            budget_window: schedule::BUDGET_WINDOW,
             interval: Duration::from_secs(5),
             show_self: false,
             self_filter: SelfFilter::default(),
@@ -137,6 +141,7 @@ impl fmt::Debug for PollerConfig {
             .field("start", &self.start)
             .field("log_type", &self.log_type)
             .field("budget_per_minute", &self.budget_per_minute)
+            .field("budget_window", &self.budget_window)
             .field("interval", &self.interval)
             .field("show_self", &self.show_self)
             .field("self_filter", &self.self_filter)

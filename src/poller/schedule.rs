@@ -48,6 +48,10 @@ pub enum Phase {
 
 pub struct Schedule {
     budget: u32,
+    /// The window the budget is counted over ([`BUDGET_WINDOW`] but in tests that compress time).
+    window: Duration,
+    /// The least time between two starts: [`MIN_SPACING`], compressed with the window.
+    spacing: Duration,
     interval: Duration,
     backoff: BackoffPolicy,
     /// When each request of the last window ended (or started, while it is in flight). The end is what
@@ -59,7 +63,7 @@ pub struct Schedule {
     paused: bool,
     /// The earliest time of the next request, before the budget is applied.
     due: Instant,
-    /// When the last request started: the next starts [`MIN_SPACING`] later at the earliest.
+    /// When the last request started: the next starts `spacing` later at the earliest.
     last_start: Option<Instant>,
 }
 
@@ -67,6 +71,8 @@ impl Schedule {
     pub fn new(now: Instant, budget: u32, interval: Duration, backoff: BackoffPolicy) -> Schedule {
         Schedule {
             budget: budget.max(1),
+            window: BUDGET_WINDOW,
+            spacing: MIN_SPACING,
             interval,
             backoff,
             requests: VecDeque::new(),
@@ -78,6 +84,16 @@ impl Schedule {
         }
     }
 
+    /// Counts the budget over `window` instead of a minute, and spaces starts by the same share of it
+    /// (a 60th). Only for end-to-end tests that compress time against the simulator.
+    pub fn with_window(mut self, window: Duration) -> Schedule {
+        self.window = window.max(Duration::from_millis(60));
+        self.spacing = self
+            .window
+            .mul_f64(MIN_SPACING.as_secs_f64() / BUDGET_WINDOW.as_secs_f64());
+        self
+    }
+
     pub fn phase(&self) -> Phase {
         self.phase
     }
@@ -86,6 +102,7 @@ impl Schedule {
         self.paused
     }
 
+    #[cfg(test)]
     pub fn interval(&self) -> Duration {
         self.interval
     }
@@ -100,7 +117,7 @@ impl Schedule {
             None => self.due,
         };
         if let Some(last) = self.last_start {
-            at = at.max(last + MIN_SPACING);
+            at = at.max(last + self.spacing);
         }
         if at <= now {
             Next::Send
@@ -113,7 +130,7 @@ impl Schedule {
     fn budget_allows_at(&self) -> Option<Instant> {
         let used = self.requests.len();
         let budget = self.budget as usize;
-        (used >= budget).then(|| self.requests[used - budget] + BUDGET_WINDOW)
+        (used >= budget).then(|| self.requests[used - budget] + self.window)
     }
 
     /// Requests counted in the window ending at `now` (those in flight included).
@@ -121,7 +138,7 @@ impl Schedule {
         let recent = self
             .requests
             .iter()
-            .filter(|&&at| at + BUDGET_WINDOW > now)
+            .filter(|&&at| at + self.window > now)
             .count();
         recent as u32
     }
@@ -200,7 +217,7 @@ impl Schedule {
 
     fn forget_before(&mut self, now: Instant) {
         while let Some(&first) = self.requests.front() {
-            if first + BUDGET_WINDOW <= now {
+            if first + self.window <= now {
                 self.requests.pop_front();
             } else {
                 break;
@@ -383,6 +400,21 @@ mod tests {
             s.requests_in_window(t0 + BUDGET_WINDOW + MIN_SPACING * 2),
             0
         );
+    }
+
+    #[test]
+    fn a_compressed_window_scales_the_budget_window_and_the_spacing_together() {
+        let t0 = Instant::now();
+        let window = secs(15.0);
+        let mut s = schedule(t0, 3).with_window(window);
+        let mut now = t0;
+        for k in 0..3 {
+            let at = send_time(&s, now);
+            assert_eq!(at, t0 + secs(0.25) * k, "a 60th of the window apart");
+            now = request(&mut s, at, secs(0.0), true);
+        }
+        assert_eq!(s.next(now), Next::WaitUntil(t0 + window));
+        assert_eq!(s.requests_in_window(t0 + window + secs(0.5)), 0);
     }
 
     #[test]

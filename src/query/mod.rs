@@ -17,11 +17,11 @@
 //! and each must hold. Parsing resolves everything that does not depend on the entries (times, CIDR
 //! blocks, lower-cased needles), so a query is checked once, when typed.
 
-pub mod matcher;
+mod matcher;
 mod parser;
 pub mod prefilter;
 pub mod scan;
-pub mod text;
+pub(crate) mod text;
 pub mod word;
 
 use std::fmt;

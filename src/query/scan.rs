@@ -345,6 +345,7 @@ impl Worker<'_> {
         let row = crate::entry::Row {
             id: uuid::Uuid::from_u128(record.id),
             ts: record.ts,
+            ts_readable: record.ts_readable,
             kind: &record.kind,
             user: &record.user,
             ip: &record.ip,

@@ -312,6 +312,7 @@ mod tests {
         let row = Row {
             id: uuid::Uuid::nil(),
             ts: 0,
+            ts_readable: true,
             kind: "vault:download",
             user: "amar.singh@x",
             ip: "10.0.0.1",

@@ -184,7 +184,8 @@ pub async fn run(shared: Arc<Shared>, cancel: tokio_util::sync::CancellationToke
         let count = count.min(100_000.0) as usize;
         let mut world = shared.world.lock().expect("world lock");
         let at = now_ms();
-        world.emit_due_beats(active.as_millis() as i64, at);
+        let story_ms = active.as_secs_f64() * config.story_speed.max(0.0) * 1000.0;
+        world.emit_due_beats(story_ms as i64, at);
         world.emit_background(count, at);
         drop(world);
         shared.ticks.fetch_add(1, Ordering::Release);

@@ -11,7 +11,7 @@ mod log;
 mod render;
 mod server;
 pub mod storyline;
-pub mod workspace;
+mod workspace;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,6 +89,9 @@ pub struct SimConfig {
     /// A token that is valid (whoami answers) but lacks audit-log permission: audit calls get 403.
     pub limited_token: Option<String>,
     pub latest_shape: LatestShape,
+    /// How fast the storyline's live part plays (its first live event comes 20 s in at 1.0); tests that
+    /// wait for it play it faster.
+    pub story_speed: f64,
 }
 
 impl Default for SimConfig {
@@ -107,6 +110,7 @@ impl Default for SimConfig {
             accept_token: DEMO_TOKEN.into(),
             limited_token: None,
             latest_shape: LatestShape::Envelope,
+            story_speed: 1.0,
         }
     }
 }

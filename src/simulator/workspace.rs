@@ -294,7 +294,8 @@ fn pick_kind(rng: &mut impl Rng) -> &'static str {
 }
 
 /// Every type the simulator writes on its own.
-pub fn known_kinds() -> impl Iterator<Item = &'static str> {
+#[cfg(test)]
+fn known_kinds() -> impl Iterator<Item = &'static str> {
     KINDS.iter().map(|(k, _)| *k)
 }
 

@@ -345,9 +345,6 @@ pub struct StoredEntry<'a> {
 }
 
 impl<'a> StoredEntry<'a> {
-    pub fn index(&self) -> u32 {
-        self.idx
-    }
     pub fn id(&self) -> Uuid {
         Uuid::from_u128(self.store.ids[self.idx as usize])
     }
@@ -379,6 +376,7 @@ impl<'a> StoredEntry<'a> {
         Row {
             id: self.id(),
             ts: self.ts(),
+            ts_readable: self.ts_readable(),
             kind: self.kind(),
             user: self.user(),
             ip: self.ip(),
@@ -394,6 +392,11 @@ impl<'a> StoredEntry<'a> {
     /// False when the entry's timestamp could not be read: [`StoredEntry::ts`] is then its id's time.
     pub fn ts_readable(&self) -> bool {
         !self.oddity().is_some_and(|o| o.ts_unreadable)
+    }
+
+    /// The `timestamp` as received (JSON text) when it was not the API's usual spelling; `""` when absent.
+    pub fn ts_received(&self) -> Option<&'a str> {
+        self.oddity().and_then(|o| o.ts_json.as_deref())
     }
 
     /// The whole entry as one line of compact JSON, every field included as received (keys in the API's

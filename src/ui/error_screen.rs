@@ -13,6 +13,8 @@ pub struct ErrorScreen<'a> {
     pub message: &'a str,
     /// What to do about it.
     pub hint: &'a str,
+    /// The keys that quit, from the keymap ("q/ctrl-c").
+    pub quit_key: &'a str,
 }
 
 impl Widget for ErrorScreen<'_> {
@@ -32,7 +34,7 @@ impl Widget for ErrorScreen<'_> {
             Line::raw(""),
             Line::raw(clean(self.hint).into_owned()),
             Line::raw(""),
-            Line::styled("q to quit", theme::dim()),
+            Line::styled(format!("{} to quit", self.quit_key), theme::dim()),
         ];
         Paragraph::new(lines)
             .block(

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-use crate::app::keymap::{Context, Keymap};
+use crate::app::keymap::{Command, Context, Keymap};
 use crate::ui::theme;
 
 pub struct Help<'a> {
@@ -49,10 +49,36 @@ impl Help<'_> {
             theme::dim(),
         ));
         right.push(Line::styled(
+            "Marks: ! failure · # privileged · ~ after a time: unreadable timestamp, id's",
+            theme::dim(),
+        ));
+        right.push(Line::styled(
             "Keys are read from auditui/keymap.toml in the config directory.",
             theme::dim(),
         ));
         (left, right)
+    }
+
+    /// " esc/?/q close · j/k scroll ": how to leave and scroll the help, with the keys the keymap binds
+    /// (the first key of each direction, to stay short).
+    fn keys_line(keymap: &Keymap) -> String {
+        let first = |command| {
+            keymap
+                .keys(Context::Help, command)
+                .first()
+                .map(ToString::to_string)
+        };
+        let mut parts = Vec::new();
+        let close = keymap.hint(Context::Help, Command::Close);
+        if !close.is_empty() {
+            parts.push(format!("{close} close"));
+        }
+        match (first(Command::Down), first(Command::Up)) {
+            (Some(down), Some(up)) => parts.push(format!("{down}/{up} scroll")),
+            (Some(key), None) | (None, Some(key)) => parts.push(format!("{key} scroll")),
+            (None, None) => {}
+        }
+        format!(" {} ", parts.join(" · "))
     }
 
     /// Every line of the help in one column, for drawing and for knowing how far it scrolls.
@@ -86,7 +112,7 @@ impl Widget for Help<'_> {
         Clear.render(popup, buf);
         let block = Block::bordered()
             .title(Line::styled(" Keys ", theme::title()))
-            .title_bottom(Line::styled(" esc/? close · j/k scroll ", theme::dim()).right_aligned());
+            .title_bottom(Line::styled(Help::keys_line(self.keymap), theme::dim()).right_aligned());
         let inner = block.inner(popup);
         block.render(popup, buf);
         if wide {
@@ -111,7 +137,7 @@ impl Widget for Help<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::layout::help_height;
+    use crate::app::layout::help_height;
 
     #[test]
     fn the_layout_counts_the_lines_the_help_draws() {

@@ -23,6 +23,9 @@ pub struct Columns {
 
 const MARK: u16 = 1;
 
+/// Drawn right after a time that is the id's because the entry's timestamp could not be read.
+pub const UNREADABLE_TIME: &str = "~";
+
 impl Columns {
     pub fn fit(width: u16) -> Columns {
         let time = if width >= 110 { 14 } else { 8 };
@@ -153,7 +156,11 @@ fn row_line<'a>(row: &Row<'_>, columns: Columns, width: u16, zone: Zone) -> Line
     let mut spans = vec![
         Span::raw(theme::marker(row.kind)),
         cell(&zone.format(row.ts, columns.time_format()), columns.time),
-        Span::raw(" "),
+        Span::raw(if row.ts_readable {
+            " "
+        } else {
+            UNREADABLE_TIME
+        }),
         cell(&clean(row.user), columns.user),
         Span::raw(" "),
         cell(&clean(row.kind), columns.kind).style(theme::kind(row.kind)),

@@ -5,7 +5,6 @@ pub mod detail;
 pub mod error_screen;
 pub mod filter_bar;
 pub mod help;
-pub mod layout;
 pub mod log_pane;
 pub mod screen;
 pub mod status_bar;

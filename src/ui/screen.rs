@@ -3,6 +3,7 @@
 use ratatui::Frame;
 
 use crate::app::keymap::{Command, Context};
+use crate::app::layout::Areas;
 use crate::app::state::{Mode, State};
 use crate::poller::ConnState;
 use crate::ui::activity::Activity;
@@ -10,7 +11,6 @@ use crate::ui::detail::Detail;
 use crate::ui::error_screen::ErrorScreen;
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::help::Help;
-use crate::ui::layout::Areas;
 use crate::ui::log_pane::LogPane;
 use crate::ui::status_bar::StatusBar;
 
@@ -19,11 +19,13 @@ pub fn render(state: &State, frame: &mut Frame) {
     let screen = frame.area();
     let areas = Areas::of(screen);
     if let Mode::Fatal(fatal) = &state.mode {
+        // The error screen takes its keys from the list's table (only quitting does anything there).
         frame.render_widget(
             ErrorScreen {
                 title: &fatal.title,
                 message: &fatal.message,
                 hint: &fatal.hint,
+                quit_key: &state.keymap.hint(Context::List, Command::Quit),
             },
             screen,
         );

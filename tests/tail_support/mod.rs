@@ -193,7 +193,11 @@ pub fn audit_request_times(sim: &SimHandle) -> Vec<Instant> {
 
 /// The most requests in any 60-second window.
 pub fn busiest_minute(times: &[Instant]) -> usize {
-    let window = Duration::from_secs(60);
+    busiest_window(times, Duration::from_secs(60))
+}
+
+/// The most requests in any window of this length.
+pub fn busiest_window(times: &[Instant], window: Duration) -> usize {
     (0..times.len())
         .map(|i| {
             times[i..]

@@ -35,6 +35,9 @@ pub async fn run(cli: &Cli, args: &TailArgs) -> anyhow::Result<ExitCode> {
     // Installed before the first request, so a stop is always a clean one.
     let mut stop = Box::pin(stop_requested(run_for).context("cannot watch for Ctrl-C")?);
     let connection = config::resolve(&cli.api)?;
+    if let Some(secs) = args.budget_window {
+        config.budget_window = test_budget_window(secs, &connection.base_url)?;
+    }
     let client = Client::new(ClientOptions {
         user_agent: Some(agent.clone()),
         ..ClientOptions::from_connection(&connection)
@@ -119,6 +122,19 @@ struct Plan {
     agent: String,
     /// The User-Agents of the runs before this one (from the state file), newest first.
     earlier_agents: Vec<String>,
+}
+
+/// The hidden `--budget-window` of end-to-end tests: a positive number of seconds, to loopback only.
+fn test_budget_window(secs: f64, base_url: &str) -> anyhow::Result<Duration> {
+    let window = Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|w| *w >= Duration::from_secs(1))
+        .with_context(|| format!("--budget-window must be at least 1 second, not {secs}"))?;
+    anyhow::ensure!(
+        config::is_loopback_url(base_url),
+        "--budget-window is for tests against the simulator on a loopback host; the API counts a minute"
+    );
+    Ok(window)
 }
 
 fn plan(args: &TailArgs) -> anyhow::Result<Plan> {
@@ -272,6 +288,30 @@ mod tests {
             ["auditui/0.1 (session 77)", "auditui/0.1 (session 66)"]
         );
         assert_ne!(resumed.agent, "auditui/0.1 (session 77)");
+    }
+
+    #[test]
+    fn a_compressed_budget_window_is_only_for_the_simulator() {
+        let args = tail_args(&["--budget-window", "15"]);
+        assert_eq!(args.budget_window, Some(15.0));
+        let cases = [
+            (15.0, "http://127.0.0.1:8787", Ok(Duration::from_secs(15))),
+            (15.0, "http://localhost:1", Ok(Duration::from_secs(15))),
+            (
+                15.0,
+                "https://api.harvey.ai",
+                Err("for tests against the simulator"),
+            ),
+            (0.5, "http://127.0.0.1:8787", Err("at least 1 second")),
+            (f64::NAN, "http://127.0.0.1:8787", Err("at least 1 second")),
+        ];
+        for (secs, url, expected) in cases {
+            match (test_budget_window(secs, url), expected) {
+                (Ok(window), Ok(want)) => assert_eq!(window, want),
+                (Err(err), Err(want)) => assert!(err.to_string().contains(want), "{err}"),
+                (got, want) => panic!("{secs} {url}: {got:?}, expected {want:?}"),
+            }
+        }
     }
 
     #[test]
