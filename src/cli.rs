@@ -178,6 +178,8 @@ pub enum Command {
     Tail(TailArgs),
     /// Filter saved entries (JSON lines, JSON arrays, {"log": entry}) from files or stdin
     Query(QueryArgs),
+    /// The TUI over saved files (JSON lines, arrays, {"log": entry}) and archive files: no network
+    Open(OpenArgs),
     /// Check the host, the token and the audit-log permission
     Doctor(DoctorArgs),
     /// Follow the API into the archive: backfill, then keep following (one writer per archive)
@@ -220,6 +222,7 @@ impl Command {
     pub fn export_mut(&mut self) -> Option<&mut ExportArgs> {
         match self {
             Command::Demo(args) => Some(&mut args.export),
+            Command::Open(args) => Some(&mut args.export),
             _ => None,
         }
     }
@@ -352,6 +355,17 @@ impl ExportArgs {
             _ => {}
         }
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    /// Saved files of entries (JSON lines, a JSON array, {"log": ...}) or archive files; several are
+    /// merged in id order, each entry once
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub export: ExportArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -14,6 +14,7 @@ pub mod export;
 pub mod formats;
 pub mod generate;
 pub mod logging;
+pub mod open;
 pub mod owner_only;
 pub mod poller;
 pub mod query;

@@ -96,12 +96,26 @@ pub async fn watch(
     config.show_self = watch.show_self;
     config.backoff = client_backoff();
 
+    let mut state = new_state(export, label);
+    state.status.budget_per_minute = watch.budget;
+    // Asking who the token belongs to can take a while on a bad network: the screen is taken first and
+    // says "connecting", and quitting meanwhile drops this unfinished.
+    let poller = async move {
+        config.self_filter = identify_self(&client, agent).await;
+        poller::spawn(client, config)
+    };
+    run_app(state, poller).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The TUI's state before anything is loaded: the user's keymap (the defaults, and a notice saying
+/// why, when it cannot be read), the export settings and the colour choice.
+pub fn new_state(export: &TuiExport, label: &str) -> State {
     let (keymap, keymap_problem) = match Keymap::load(Keymap::user_path().as_deref()) {
         Ok(keymap) => (keymap, None),
         Err(err) => (Keymap::defaults(), Some(err.to_string())),
     };
     let mut state = State::new(keymap, label, crate::clock::now());
-    state.status.budget_per_minute = watch.budget;
     state.json_export = export.format;
     state.export_dir = export.dir.clone();
     state.colour = export.colour;
@@ -112,14 +126,7 @@ pub async fn watch(
             is_error: true,
         }));
     }
-    // Asking who the token belongs to can take a while on a bad network: the screen is taken first and
-    // says "connecting", and quitting meanwhile drops this unfinished.
-    let poller = async move {
-        config.self_filter = identify_self(&client, agent).await;
-        poller::spawn(client, config)
-    };
-    run_app(state, poller).await?;
-    Ok(ExitCode::SUCCESS)
+    state
 }
 
 /// `api.harvey.ai` from `https://api.harvey.ai`, for the header.

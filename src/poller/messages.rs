@@ -12,6 +12,9 @@ use crate::timestamp::UnixNanos;
 pub enum PollEvent {
     /// New entries, in ascending id order, each delivered once.
     Entries(Vec<Entry>),
+    /// A block of saved entries already parsed into a store of its own (`auditui open`'s loader; the
+    /// poller never sends it).
+    Loaded(Box<crate::open::Loaded>),
     /// Entries the API sent that could not be parsed.
     Rejected(Vec<Rejected>),
     /// Everything up to and including this id has been delivered by the events before this one (hidden
