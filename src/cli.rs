@@ -42,6 +42,9 @@ pub struct Cli {
     #[command(flatten)]
     pub export: ExportArgs,
 
+    #[command(flatten)]
+    pub archive: TuiArchive,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -149,9 +152,13 @@ impl Cli {
             let Cli {
                 watch,
                 export,
+                archive,
                 command,
                 ..
             } = &mut cli;
+            if let Some(Command::Demo(demo)) = command {
+                demo.archive.take(archive, id);
+            }
             if let Some(command) = command {
                 if let Some(inner) = command.watch_mut() {
                     inner.take(watch, id);
@@ -374,6 +381,13 @@ pub struct DemoArgs {
     pub watch: WatchArgs,
 
     #[command(flatten)]
+    pub archive: TuiArchive,
+
+    /// Empty the demo archive first (the demo never writes a real one)
+    #[arg(long)]
+    pub reset_archive: bool,
+
+    #[command(flatten)]
     pub export: ExportArgs,
 
     #[command(flatten)]
@@ -474,6 +488,35 @@ pub struct TailArgs {
     /// Stop at the end of this window (a time, or a duration ago): entries from then on are not written
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
+}
+
+/// The TUI's archive: the recent history is read from it at once, and what is fetched is written to it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArchive {
+    /// The archive the TUI reads its history from and writes to (default: auditui/<host>.sqlite in the
+    /// user's data directory; for the demo, a demo archive of its own)
+    #[arg(
+        id = "tui_archive",
+        long = "archive",
+        value_name = "PATH",
+        conflicts_with = "no_archive"
+    )]
+    pub path: Option<PathBuf>,
+
+    /// Keep everything in memory: no archive read or written
+    #[arg(long)]
+    pub no_archive: bool,
+}
+
+impl TuiArchive {
+    /// Takes the option `id` from `other` (written before the subcommand).
+    fn take(&mut self, other: &TuiArchive, id: &str) {
+        match id {
+            "tui_archive" => self.path = other.path.clone(),
+            "no_archive" => self.no_archive = other.no_archive,
+            _ => {}
+        }
+    }
 }
 
 /// Where the archive is: `--archive PATH`, or one file per API host in the user's data directory.

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod export;
 pub mod formats;
 pub mod generate;
+pub mod history;
 pub mod logging;
 pub mod open;
 pub mod owner_only;

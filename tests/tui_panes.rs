@@ -286,6 +286,7 @@ fn status(state: ConnState) -> PollStatus {
         received: 1200,
         rejected: 0,
         self_hidden: 14,
+        archive: None,
     }
 }
 

@@ -86,6 +86,8 @@ pub struct PollStatus {
     pub rejected: u64,
     /// The tool's own `api:audit_log_fetch` entries hidden so far.
     pub self_hidden: u64,
+    /// What the archive holds of the window and who writes it (`None` without an archive).
+    pub archive: Option<String>,
 }
 
 /// What the poller can be told.

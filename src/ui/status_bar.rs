@@ -126,6 +126,9 @@ impl StatusBar<'_> {
                 theme::dim(),
             );
         }
+        if let Some(archive) = &s.archive {
+            part(clean(archive).into_owned(), theme::dim());
+        }
         if let Some(error) = &s.last_error {
             part(format!("last error: {}", clean(error)), theme::error());
         }
