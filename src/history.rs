@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::archive::{Archive, ArchiveError, Coverage, Seed, Select, Writer};
 use crate::entry::{Entry, Rejected};
-use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, Start};
+use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, SelfFilter, Start};
 use crate::timestamp::UnixNanos;
 
 /// The archive as the TUI found it.
@@ -129,14 +129,17 @@ fn id_nanos(id: Uuid) -> Option<UnixNanos> {
 }
 
 /// Sits between the poller and the app loop: each page and its position are committed to the archive,
-/// then passed on. A commit that fails is logged and shown, and following goes on in memory.
+/// then passed on (without this tool's own fetches when `own` says which they are). A commit that fails
+/// is logged and shown, and following goes on in memory.
 pub fn write_through(
     mut writer: Writer,
     (mut events, control): (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>),
     note: String,
+    own: Option<SelfFilter>,
 ) -> (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>) {
     let (to_app, from_poller) = mpsc::channel(64);
     tokio::spawn(async move {
+        let mut hidden = 0u64;
         let mut entries: Vec<Entry> = Vec::new();
         let mut rejected: Vec<Rejected> = Vec::new();
         let mut failed: Option<String> = None;
@@ -157,6 +160,11 @@ pub fn write_through(
                         tracing::error!("archive not written: {err}");
                         failed = Some(err.to_string());
                     }
+                    if let Some(own) = &own {
+                        let before = entries.len();
+                        entries.retain(|e| !own.is_own(e));
+                        hidden += (before - entries.len()) as u64;
+                    }
                     let mut out = Vec::new();
                     if !entries.is_empty() {
                         out.push(PollEvent::Entries(std::mem::take(&mut entries)));
@@ -174,6 +182,7 @@ pub fn write_through(
                     {
                         failed = Some(err.to_string());
                     }
+                    status.self_hidden += hidden;
                     status.archive = Some(match &failed {
                         None => note.clone(),
                         Some(err) => format!("archive not written: {err}"),

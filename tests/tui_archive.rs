@@ -189,6 +189,22 @@ async fn a_restart_shows_the_archived_history_before_any_request_and_spends_at_m
             .is_some_and(|a| a.contains("writing")),
         "{status:?}"
     );
+    // The archive keeps this tool's own fetches (as a sync's does); the screen hides them.
+    let own = |state: &auditui::app::state::State| {
+        (0..state.store.len() as u32)
+            .filter(|&i| state.store.get(i).kind() == "api:audit_log_fetch")
+            .filter(|&i| state.store.get(i).user_agent().contains("(session "))
+            .count()
+    };
+    assert_eq!(own(&first.finished.state), 0);
+    let reader = auditui::archive::Archive::open_read(&archive).unwrap();
+    let fetches = reader
+        .count(&auditui::archive::Select {
+            types: vec!["api:audit_log_fetch".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(fetches > 0, "the archive keeps the sessions' own fetches");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

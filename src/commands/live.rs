@@ -171,9 +171,15 @@ pub fn prepare(
                             (_, seed) => seed,
                         };
                         writer.follow(seed)?;
+                        // The archive keeps every entry, this tool's own fetches included (as
+                        // `sync` does): they are hidden on the way to the screen instead.
+                        let hide_own = !config.show_self;
+                        config.show_self = true;
                         Box::pin(async move {
                             config.self_filter = identify_self(&client, agent).await;
-                            history::write_through(writer, poller::spawn(client, config), note)
+                            let own = hide_own.then(|| config.self_filter.clone());
+                            let link = poller::spawn(client, config);
+                            history::write_through(writer, link, note, own)
                         })
                     }
                     Role::Follower { archive, .. } => Box::pin(async move {
