@@ -37,8 +37,13 @@ impl State {
                 }
                 let room = crate::open::LISTED.saturating_sub(opened.bad.len());
                 opened.bad.extend(bad.into_iter().take(room));
+                let done = progress.done;
                 opened.progress = progress;
                 self.took(appended, before, from);
+                if done {
+                    // Growing by blocks left spare capacity: give it back once everything is in.
+                    Arc::make_mut(&mut self.store).shrink_to_fit();
+                }
             }
             PollEvent::Rejected(rejected) => {
                 self.rejected += rejected.len() as u64;
