@@ -42,6 +42,9 @@ pub struct Cli {
     #[command(flatten)]
     pub export: ExportArgs,
 
+    #[command(flatten)]
+    pub archive: TuiArchive,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -149,9 +152,13 @@ impl Cli {
             let Cli {
                 watch,
                 export,
+                archive,
                 command,
                 ..
             } = &mut cli;
+            if let Some(Command::Demo(demo)) = command {
+                demo.archive.take(archive, id);
+            }
             if let Some(command) = command {
                 if let Some(inner) = command.watch_mut() {
                     inner.take(watch, id);
@@ -178,6 +185,8 @@ pub enum Command {
     Tail(TailArgs),
     /// Filter saved entries (JSON lines, JSON arrays, {"log": entry}) from files or stdin
     Query(QueryArgs),
+    /// The TUI over saved files (JSON lines, arrays, {"log": entry}) and archive files: no network
+    Open(OpenArgs),
     /// Check the host, the token and the audit-log permission
     Doctor(DoctorArgs),
     /// Follow the API into the archive: backfill, then keep following (one writer per archive)
@@ -220,6 +229,7 @@ impl Command {
     pub fn export_mut(&mut self) -> Option<&mut ExportArgs> {
         match self {
             Command::Demo(args) => Some(&mut args.export),
+            Command::Open(args) => Some(&mut args.export),
             _ => None,
         }
     }
@@ -355,9 +365,27 @@ impl ExportArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    /// Saved files of entries (JSON lines, a JSON array, {"log": ...}) or archive files; several are
+    /// merged in id order, each entry once
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     #[command(flatten)]
     pub watch: WatchArgs,
+
+    #[command(flatten)]
+    pub archive: TuiArchive,
+
+    /// Empty the demo archive first (the demo never writes a real one)
+    #[arg(long)]
+    pub reset_archive: bool,
 
     #[command(flatten)]
     pub export: ExportArgs,
@@ -466,6 +494,35 @@ pub struct TailArgs {
     /// loopback host: the real API counts a minute.
     #[arg(long, hide = true, value_name = "SECS")]
     pub budget_window: Option<f64>,
+}
+
+/// The TUI's archive: the recent history is read from it at once, and what is fetched is written to it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArchive {
+    /// The archive the TUI reads its history from and writes to (default: auditui/<host>.sqlite in the
+    /// user's data directory; for the demo, a demo archive of its own)
+    #[arg(
+        id = "tui_archive",
+        long = "archive",
+        value_name = "PATH",
+        conflicts_with = "no_archive"
+    )]
+    pub path: Option<PathBuf>,
+
+    /// Keep everything in memory: no archive read or written
+    #[arg(long)]
+    pub no_archive: bool,
+}
+
+impl TuiArchive {
+    /// Takes the option `id` from `other` (written before the subcommand).
+    fn take(&mut self, other: &TuiArchive, id: &str) {
+        match id {
+            "tui_archive" => self.path = other.path.clone(),
+            "no_archive" => self.no_archive = other.no_archive,
+            _ => {}
+        }
+    }
 }
 
 /// Where the archive is: `--archive PATH`, or one file per API host in the user's data directory.

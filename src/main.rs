@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             Some(Command::Simulate(args)) => commands::simulate::run(&cli, args).await,
             Some(Command::Tail(args)) => commands::tail::run(&cli, args).await,
             Some(Command::Query(args)) => commands::query::run(&cli, args).await,
+            Some(Command::Open(args)) => commands::open::run(&cli, args).await,
             Some(Command::Doctor(_)) => commands::doctor::run(&cli).await,
             Some(Command::Completions(args)) => {
                 commands::shell::to_stdout(|out| commands::shell::completions(args, out))

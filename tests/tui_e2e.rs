@@ -66,6 +66,8 @@ impl Session {
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_CONFIG_HOME", dir.path())
+            // The demo keeps an archive of its own in the data directory: one per session here.
+            .env("XDG_DATA_HOME", dir.path())
             .env("TERM", "xterm-256color")
             .current_dir(dir.path())
             .stdin(stdio())

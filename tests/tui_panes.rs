@@ -286,6 +286,7 @@ fn status(state: ConnState) -> PollStatus {
         received: 1200,
         rejected: 0,
         self_hidden: 14,
+        archive: None,
     }
 }
 
@@ -321,6 +322,7 @@ fn status_bar_states() {
                 now: NOW,
                 notice,
                 hints: &hints,
+                opened: None,
             },
         );
         insta::assert_snapshot!(format!("status_bar_{name}"), terminal.backend());
@@ -338,6 +340,7 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
             now: NOW,
             notice: None,
             hints: &hints,
+            opened: None,
         },
     );
     let first = line(terminal.backend().buffer(), 0);
@@ -371,6 +374,7 @@ fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
             now: NOW,
             notice: Some(&notice),
             hints: &hints,
+            opened: None,
         },
     );
     let first = line(terminal.backend().buffer(), 0);

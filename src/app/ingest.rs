@@ -7,6 +7,7 @@ use crate::app::state::{Fatal, Mode, State};
 use crate::clock::ago;
 use crate::poller::{ConnState, PollEvent, StopReason};
 use crate::query::Query;
+use crate::store::Appended;
 
 /// How often a relative filter (`since:15m`) is re-read against the clock, so its window slides.
 const RELATIVE_REFRESH_NANOS: i64 = 10 * 1_000_000_000;
@@ -18,28 +19,30 @@ impl State {
     pub(super) fn poll(&mut self, event: PollEvent) -> bool {
         match event {
             PollEvent::Entries(entries) => {
-                let before = self.view.len();
-                let from = self.store.len() as u32;
+                let (before, from) = (self.view.len(), self.store.len() as u32);
                 let appended = Arc::make_mut(&mut self.store).append(entries);
-                if appended.added == 0 {
-                    return false;
+                return self.took(appended, before, from);
+            }
+            PollEvent::Loaded(loaded) => {
+                let crate::open::Loaded {
+                    block,
+                    bad,
+                    progress,
+                } = *loaded;
+                let (before, from) = (self.view.len(), self.store.len() as u32);
+                let appended = Arc::make_mut(&mut self.store).absorb(block);
+                let opened = self.opened.get_or_insert_with(Default::default);
+                for line in &bad {
+                    tracing::warn!("not an entry, skipped: {line}");
                 }
-                if appended.reordered {
-                    // Entries landed between old ones: positions moved, so the view is rebuilt.
-                    self.view.refilter(&self.store, &self.query);
-                    self.refresh_activity();
-                } else {
-                    self.view.extend(&self.store, &self.query, from);
-                    self.add_activity(before);
-                }
-                let grown = self.view.len().saturating_sub(before) as u64;
-                if self.cursor.following {
-                    self.follow();
-                } else {
-                    if self.cursor.selected.is_none() {
-                        self.reselect();
-                    }
-                    self.cursor.new_below += grown;
+                let room = crate::open::LISTED.saturating_sub(opened.bad.len());
+                opened.bad.extend(bad.into_iter().take(room));
+                let done = progress.done;
+                opened.progress = progress;
+                self.took(appended, before, from);
+                if done {
+                    // Growing by blocks left spare capacity: give it back once everything is in.
+                    Arc::make_mut(&mut self.store).shrink_to_fit();
                 }
             }
             PollEvent::Rejected(rejected) => {
@@ -70,6 +73,32 @@ impl State {
                     }
                 }
             }
+        }
+        true
+    }
+
+    /// Shows what an append added: the view grows (or is rebuilt when entries landed between old
+    /// ones), and the selection follows or counts what arrived below. Returns whether anything was added.
+    fn took(&mut self, appended: Appended, before: usize, from: u32) -> bool {
+        if appended.added == 0 {
+            return false;
+        }
+        if appended.reordered {
+            // Entries landed between old ones: positions moved, so the view is rebuilt.
+            self.view.refilter(&self.store, &self.query);
+            self.refresh_activity();
+        } else {
+            self.view.extend(&self.store, &self.query, from);
+            self.add_activity(before);
+        }
+        let grown = self.view.len().saturating_sub(before) as u64;
+        if self.cursor.following {
+            self.follow();
+        } else {
+            if self.cursor.selected.is_none() {
+                self.reselect();
+            }
+            self.cursor.new_below += grown;
         }
         true
     }

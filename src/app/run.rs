@@ -34,7 +34,10 @@ pub type PollerLink = (Receiver<PollEvent>, Sender<PollControl>);
 /// Runs the TUI until the user quits or the process is told to stop. The terminal is taken first, so
 /// the screen says "connecting" (and `q` quits) while `poller` is still starting, however long that
 /// takes. The terminal is restored on every way out (the guard drops; a panic hook covers panics).
-pub async fn run(state: State, poller: impl Future<Output = PollerLink>) -> anyhow::Result<()> {
+pub async fn run(
+    state: State,
+    poller: impl Future<Output = PollerLink>,
+) -> anyhow::Result<Finished> {
     let mut guard = TerminalGuard::enter()?;
     let mut clipboard = Clipboard::open();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -55,8 +58,7 @@ pub async fn run(state: State, poller: impl Future<Output = PollerLink>) -> anyh
         poller,
         shutdown,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// How a run of the loop ended.

@@ -71,6 +71,14 @@ pub struct Fatal {
     pub hint: String,
 }
 
+/// What `auditui open` has read so far: the progress, and the lines that are not entries (the first
+/// [`crate::open::LISTED`] of them; the progress counts them all).
+#[derive(Debug, Clone, Default)]
+pub struct Opened {
+    pub progress: crate::open::Progress,
+    pub bad: Vec<crate::open::BadLine>,
+}
+
 pub enum Mode {
     List,
     Detail(DetailState),
@@ -114,6 +122,8 @@ pub struct State {
     pub polling_paused: bool,
     /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
     pub copy_limit: Option<usize>,
+    /// Saved files being read (`auditui open`) instead of a poller following the API.
+    pub opened: Option<Opened>,
 }
 
 impl State {
@@ -147,6 +157,7 @@ impl State {
             colour: true,
             polling_paused: false,
             copy_limit: None,
+            opened: None,
         };
         state.refresh_activity();
         state

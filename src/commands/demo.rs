@@ -23,7 +23,32 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         base_url: handle.base_url(),
         token: Token::new(token)?,
     };
-    let outcome = super::live::watch(connection, &args.watch, &export, "demo (simulator)").await;
+    // The demo never writes a real archive: it keeps one of its own.
+    let archive = match (&args.archive.path, args.archive.no_archive) {
+        (_, true) => None,
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => dirs::data_dir().map(|d| d.join("auditui").join("demo.sqlite")),
+    };
+    if args.reset_archive
+        && let Some(path) = &archive
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => anyhow::bail!("cannot reset the demo archive {}: {e}", file.display()),
+            }
+        }
+    }
+    let outcome = super::live::watch(
+        connection,
+        &args.watch,
+        &export,
+        "demo (simulator)",
+        archive,
+    )
+    .await;
     handle.shutdown().await;
     outcome
 }

@@ -7,17 +7,22 @@ use anyhow::Context;
 
 use crate::app::action::{Action, Notice};
 use crate::app::keymap::Keymap;
-use crate::app::run::run as run_app;
+use crate::app::run::{PollerLink, run as run_app};
 use crate::app::state::State;
+use crate::archive::Seed;
 use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
+use crate::history::{self, History, Role};
+use crate::poller::PollEvent;
 use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
 use crate::timespec::parse_instant;
 
 /// How far back the TUI starts when neither `--since` nor `--from-start` is given: enough recent
 /// activity to read at once, little enough to fetch in a few requests.
 const DEFAULT_LOOKBACK_NANOS: i64 = 3600 * 1_000_000_000;
+/// How far back the archived history shown at once reaches without `--since`.
+const ARCHIVE_LOOKBACK_NANOS: i64 = 24 * 3600 * 1_000_000_000;
 
 pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     super::require_terminal()?;
@@ -25,7 +30,12 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let connection = config::resolve(&cli.api)?;
     let label = host_of(&connection.base_url);
     let export = TuiExport::resolve(&cli.export, cli.api.config.as_deref(), cli.color)?;
-    watch(connection, &cli.watch, &export, &label).await
+    let archive = match (&cli.archive.path, cli.archive.no_archive) {
+        (_, true) => None,
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => crate::archive::default_path(&connection.base_url),
+    };
+    watch(connection, &cli.watch, &export, &label, archive).await
 }
 
 /// Where and how the TUI exports, and whether it draws in colour.
@@ -54,13 +64,32 @@ impl TuiExport {
     }
 }
 
+/// The poller the app loop starts (after the screen is taken), as the loop takes it.
+pub type PollerStart = std::pin::Pin<Box<dyn std::future::Future<Output = PollerLink> + Send>>;
+
 /// Follows the audit log at `connection` in the TUI until the user quits.
 pub async fn watch(
     connection: Connection,
     watch: &WatchArgs,
     export: &TuiExport,
     label: &str,
+    archive: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    let (state, poller) = prepare(connection, watch, export, label, archive)?;
+    run_app(state, poller).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The TUI's state, with the archived history of the window already in it, and the poller to start:
+/// one writing through to the archive, one following the archive a `sync` writes, or (without an
+/// archive) one in memory only.
+pub fn prepare(
+    connection: Connection,
+    watch: &WatchArgs,
+    export: &TuiExport,
+    label: &str,
+    archive: Option<std::path::PathBuf>,
+) -> anyhow::Result<(State, PollerStart)> {
     let now = crate::clock::now();
     let start = match (&watch.since, watch.from_start) {
         (Some(since), _) => {
@@ -96,12 +125,80 @@ pub async fn watch(
     config.show_self = watch.show_self;
     config.backoff = client_backoff();
 
+    let mut state = new_state(export, label);
+    state.status.budget_per_minute = watch.budget;
+    // The archived history of the window is on screen at once; without an explicit --since the API
+    // is asked for the last hour at most, the rest of the day coming from the archive.
+    let window_start = match (&watch.since, config.start.clone()) {
+        (Some(_), Start::Since(at)) => at,
+        (_, Start::Earliest) => i64::MIN,
+        _ => now - ARCHIVE_LOOKBACK_NANOS,
+    };
+    let history = archive.and_then(|path| match history::open(&path, window_start, now) {
+        Ok(history) => Some(history),
+        Err(err) => {
+            tracing::warn!("archive not used: {err}");
+            state.update(Action::Report(Notice {
+                text: format!("archive not used: {err}"),
+                is_error: true,
+            }));
+            None
+        }
+    });
+    let poller: PollerStart =
+        match history {
+            None => Box::pin(async move {
+                config.self_filter = identify_self(&client, agent).await;
+                poller::spawn(client, config)
+            }),
+            Some(History {
+                entries,
+                note,
+                role,
+            }) => {
+                let last = entries.last().map(|e| e.id);
+                state.update(Action::Poll(PollEvent::Entries(entries)));
+                state.status.archive = Some(note.clone());
+                match role {
+                    Role::Writer(mut writer) => {
+                        let (resume, seed) = history::plan(&writer, window_start)?;
+                        if let Start::After(_) = resume {
+                            config.start = resume;
+                        }
+                        let seed = match (&config.start, seed) {
+                            (Start::Since(at), Seed::Since(_)) => Seed::Since(*at),
+                            (Start::Earliest, _) => Seed::Earliest,
+                            (_, seed) => seed,
+                        };
+                        writer.follow(seed)?;
+                        // The archive keeps every entry, this tool's own fetches included (as
+                        // `sync` does): they are hidden on the way to the screen instead.
+                        let hide_own = !config.show_self;
+                        config.show_self = true;
+                        Box::pin(async move {
+                            config.self_filter = identify_self(&client, agent).await;
+                            let own = hide_own.then(|| config.self_filter.clone());
+                            let link = poller::spawn(client, config);
+                            history::write_through(writer, link, note, own)
+                        })
+                    }
+                    Role::Follower { archive, .. } => Box::pin(async move {
+                        history::follow(archive, window_start, last, interval, note)
+                    }),
+                }
+            }
+        };
+    Ok((state, poller))
+}
+
+/// The TUI's state before anything is loaded: the user's keymap (the defaults, and a notice saying
+/// why, when it cannot be read), the export settings and the colour choice.
+pub fn new_state(export: &TuiExport, label: &str) -> State {
     let (keymap, keymap_problem) = match Keymap::load(Keymap::user_path().as_deref()) {
         Ok(keymap) => (keymap, None),
         Err(err) => (Keymap::defaults(), Some(err.to_string())),
     };
     let mut state = State::new(keymap, label, crate::clock::now());
-    state.status.budget_per_minute = watch.budget;
     state.json_export = export.format;
     state.export_dir = export.dir.clone();
     state.colour = export.colour;
@@ -112,14 +209,7 @@ pub async fn watch(
             is_error: true,
         }));
     }
-    // Asking who the token belongs to can take a while on a bad network: the screen is taken first and
-    // says "connecting", and quitting meanwhile drops this unfinished.
-    let poller = async move {
-        config.self_filter = identify_self(&client, agent).await;
-        poller::spawn(client, config)
-    };
-    run_app(state, poller).await?;
-    Ok(ExitCode::SUCCESS)
+    state
 }
 
 /// `api.harvey.ai` from `https://api.harvey.ai`, for the header.

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod doctor;
 pub mod evidence;
 pub mod live;
+pub mod open;
 pub mod query;
 pub mod query_counts;
 pub mod shell;

@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::cli::{Cli, QueryArgs, QueryFormat};
 use crate::commands::query_counts::{CountBy, write_counts};
+use crate::entry::Record;
 use crate::export;
 use crate::query::Query;
 use crate::query::scan::{Output, scan};
@@ -61,14 +62,23 @@ fn run_blocking(
     // Counts, and terms that depend on the entries before each one (`new:ip`), need every entry in
     // order in a store: the scan then gathers all entries, and the store filters them.
     let in_store = by.is_some() || query.uses_history();
+    // Several files may repeat and interleave entries: their matches are gathered into a store, which
+    // keeps each once, in id order.
+    let merged = !in_store && files.len() > 1;
     let everything = Query::default();
     let (scan_query, scan_output) = if in_store {
         (&everything, Output::Jsonl)
+    } else if merged {
+        (query, Output::Jsonl)
     } else {
         (query, output)
     };
     let mut gathered = Vec::new();
-    let out: &mut dyn Write = if in_store { &mut gathered } else { &mut stdout };
+    let out: &mut dyn Write = if in_store || merged {
+        &mut gathered
+    } else {
+        &mut stdout
+    };
     let mut out = out;
     if scan_output == Output::Csv {
         export::write_csv_header(&mut out)?;
@@ -106,7 +116,9 @@ fn run_blocking(
         }
         malformed += report.malformed.len();
     }
-    if in_store {
+    if merged {
+        write_merged(&gathered, query, output, &mut stdout)?;
+    } else if in_store {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let (store, _) = load_lines(&gathered, threads);
         let view = View::new(&store, query);
@@ -124,6 +136,43 @@ fn run_blocking(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The matches of several files (JSON lines as the scan wrote them), each entry once (its first
+/// spelling), in id order: JSON lines are written unchanged, other formats from a store.
+fn write_merged(
+    gathered: &[u8],
+    query: &Query,
+    output: Output,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut lines: Vec<(u128, &[u8])> = gathered
+        .split(|&b| b == b'\n')
+        .filter_map(|line| Record::parse_line(line).ok().map(|r| (r.id, line)))
+        .collect();
+    // Stable: of two spellings of one entry, the first file's is kept.
+    lines.sort_by_key(|&(id, _)| id);
+    lines.dedup_by_key(|&mut (id, _)| id);
+    match output {
+        Output::Jsonl => {
+            for (_, line) in lines {
+                out.write_all(line)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        Output::Count => writeln!(out, "{}", lines.len()),
+        Output::Csv | Output::Mapped(_) => {
+            let mut text = Vec::with_capacity(gathered.len());
+            for (_, line) in lines {
+                text.extend_from_slice(line);
+                text.push(b'\n');
+            }
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            let (store, _) = load_lines(&text, threads);
+            write_view(&store, &View::new(&store, query), output, out)
+        }
+    }
 }
 
 /// The entries of a view filtered in a store, in id order (JSON lines are written back whole, keys in

@@ -212,6 +212,8 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
         match event {
             PollEvent::Entries(batch) => entries.extend(batch),
             PollEvent::Rejected(batch) => rejected.extend(batch),
+            // Only `auditui open`'s loader sends blocks.
+            PollEvent::Loaded(_) => {}
             PollEvent::Position(position) => {
                 let newest = entries.iter().map(|e| e.ts).max();
                 let committed = writer.commit_page(&entries, &rejected, position)?;

@@ -12,6 +12,9 @@ use crate::timestamp::UnixNanos;
 pub enum PollEvent {
     /// New entries, in ascending id order, each delivered once.
     Entries(Vec<Entry>),
+    /// A block of saved entries already parsed into a store of its own (`auditui open`'s loader; the
+    /// poller never sends it).
+    Loaded(Box<crate::open::Loaded>),
     /// Entries the API sent that could not be parsed.
     Rejected(Vec<Rejected>),
     /// Everything up to and including this id has been delivered by the events before this one (hidden
@@ -83,6 +86,8 @@ pub struct PollStatus {
     pub rejected: u64,
     /// The tool's own `api:audit_log_fetch` entries hidden so far.
     pub self_hidden: u64,
+    /// What the archive holds of the window and who writes it (`None` without an archive).
+    pub archive: Option<String>,
 }
 
 /// What the poller can be told.

@@ -5,6 +5,7 @@
 //! entry. Timestamps are integers, ids are `u128`. `data` and any undocumented fields are kept as compact
 //! JSON text in one arena, so an entry can be written back whole (key order normalised).
 
+mod absorb;
 pub mod counts;
 mod filter;
 pub mod first_seen;

@@ -84,6 +84,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             now: state.now,
             notice: state.notice.as_ref(),
             hints: &hints,
+            opened: state.opened.as_ref(),
         },
         areas.status,
     );

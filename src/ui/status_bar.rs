@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::action::Notice;
+use crate::app::state::Opened;
 use crate::clock::ago;
 use crate::poller::{ConnState, PollStatus};
 use crate::sanitize::clean;
@@ -20,10 +21,53 @@ pub struct StatusBar<'a> {
     pub notice: Option<&'a Notice>,
     /// (keys, what they do) for the hint line when there is no notice.
     pub hints: &'a [(String, &'static str)],
+    /// Saved files being read (`auditui open`): shown instead of the connection.
+    pub opened: Option<&'a Opened>,
 }
 
 impl StatusBar<'_> {
+    /// Where the reading of saved files stands: a progress count, then what was loaded.
+    fn loading(opened: &Opened) -> Line<'static> {
+        let p = &opened.progress;
+        let files = if p.files == 1 { "file" } else { "files" };
+        let mut spans = vec![if p.done {
+            Span::styled(
+                format!(
+                    " ● {} entries read from {} {files}",
+                    thousands(p.read),
+                    p.files
+                ),
+                theme::ok(),
+            )
+        } else {
+            let percent = (p.bytes_read * 100).checked_div(p.bytes_total).unwrap_or(0);
+            Span::styled(
+                format!(
+                    " ◐ loading: {} entries read ({percent}%)",
+                    thousands(p.read)
+                ),
+                theme::warning(),
+            )
+        }];
+        spans.push(Span::styled(" · ", theme::dim()));
+        spans.push(Span::raw("offline"));
+        if p.bad > 0 {
+            spans.push(Span::styled(" · ", theme::dim()));
+            spans.push(Span::styled(
+                format!(
+                    "{} malformed (listed in the log and on exit)",
+                    thousands(p.bad)
+                ),
+                theme::error(),
+            ));
+        }
+        Line::from(spans)
+    }
+
     fn connection(&self) -> Line<'static> {
+        if let Some(opened) = self.opened {
+            return Self::loading(opened);
+        }
         let s = self.status;
         let (symbol, label, style) = match &s.state {
             ConnState::Connecting => ("◌", "connecting".to_owned(), theme::warning()),
@@ -82,6 +126,9 @@ impl StatusBar<'_> {
                 theme::dim(),
             );
         }
+        if let Some(archive) = &s.archive {
+            part(clean(archive).into_owned(), theme::dim());
+        }
         if let Some(error) = &s.last_error {
             part(format!("last error: {}", clean(error)), theme::error());
         }
@@ -107,6 +154,19 @@ impl StatusBar<'_> {
         }
         Line::from(spans)
     }
+}
+
+/// 1234567 as "1,234,567".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Widget for StatusBar<'_> {

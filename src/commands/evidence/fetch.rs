@@ -82,7 +82,8 @@ pub(super) async fn window(
                     ),
                     _ => {}
                 },
-                PollEvent::Position(_) => {}
+                // Only `auditui open`'s loader sends blocks.
+                PollEvent::Position(_) | PollEvent::Loaded(_) => {}
                 PollEvent::Stopped { reason } => anyhow::bail!(
                     "the fetch stopped before the end of the window: {}",
                     reason.map_or_else(|| "no reason given".to_owned(), |r| r.to_string())

@@ -1,0 +1,257 @@
+//! The TUI over the archive: the recent history read from it before the screen opens, then new entries
+//! from one of two places. When this process can take the archive's writer lock, the poller follows the
+//! API and every page is committed to the archive (with its cursor, as `sync` does) before the screen
+//! gets it; when a `sync` holds the lock, the archive itself is followed and no API request is spent.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::archive::{Archive, ArchiveError, Coverage, Seed, Select, Writer};
+use crate::entry::{Entry, Rejected};
+use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, SelfFilter, Start};
+use crate::timestamp::UnixNanos;
+
+/// The archive as the TUI found it.
+pub struct History {
+    /// The archived entries of the window, in id order.
+    pub entries: Vec<Entry>,
+    /// What the status bar says about it: the range loaded and whether it is complete.
+    pub note: String,
+    pub role: Role,
+}
+
+/// Who brings the new entries.
+pub enum Role {
+    /// This process writes the archive: the poller's pages go into it.
+    Writer(Writer),
+    /// A `sync` writes it (the holder named): this process reads what it adds.
+    Follower { archive: Archive, holder: String },
+}
+
+/// Opens the archive at `path` for the window from `since` to `now`: as its writer when nobody else
+/// is, else as a reader following the writer.
+pub fn open(path: &Path, since: UnixNanos, now: UnixNanos) -> Result<History, ArchiveError> {
+    let what = format!("the auditui TUI (pid {})", std::process::id());
+    let role = match Archive::open_write(path, &what) {
+        Ok(writer) => Role::Writer(writer),
+        Err(ArchiveError::Busy { holder, .. }) => Role::Follower {
+            archive: Archive::open_read(path)?,
+            holder,
+        },
+        Err(err) => return Err(err),
+    };
+    let archive = match &role {
+        Role::Writer(writer) => writer.archive(),
+        Role::Follower { archive, .. } => archive,
+    };
+    let entries = read_after(archive, since, None)?;
+    let coverage = archive.coverage(since, Some(now))?;
+    let note = describe(entries.len(), since, now, &coverage, &role);
+    Ok(History {
+        entries,
+        note,
+        role,
+    })
+}
+
+/// The archived entries from `since` on (after `after`, when given), in id order; stored entries that
+/// no longer parse are skipped and logged.
+fn read_after(
+    archive: &Archive,
+    since: UnixNanos,
+    after: Option<Uuid>,
+) -> Result<Vec<Entry>, ArchiveError> {
+    let mut entries = Vec::new();
+    let select = Select {
+        since: Some(since),
+        after,
+        ..Select::default()
+    };
+    archive.entries(&select, |entry| {
+        match entry {
+            Ok(entry) => entries.push(entry),
+            Err(rejected) => tracing::warn!(
+                "archived entry skipped: {}",
+                crate::sanitize::clean(&rejected.reason)
+            ),
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    Ok(entries)
+}
+
+fn describe(
+    count: usize,
+    since: UnixNanos,
+    now: UnixNanos,
+    coverage: &Coverage,
+    role: &Role,
+) -> String {
+    let hours = ((now - since).max(0) as f64 / 3.6e12).round();
+    let range = format!("archive: last {hours:.0}h, {count} entries");
+    let whole = if coverage.is_complete() {
+        "complete".to_owned()
+    } else if coverage.stretches.is_empty() {
+        "not fetched whole".to_owned()
+    } else {
+        let missing: i64 = coverage.gaps.iter().map(|(a, b)| b - a).sum();
+        format!(
+            "{} gap(s), {:.0} min not held",
+            coverage.gaps.len(),
+            missing as f64 / 6e10
+        )
+    };
+    let source = match role {
+        Role::Writer(_) => "writing".to_owned(),
+        Role::Follower { holder, .. } => {
+            format!("following {}", crate::sanitize::clean(holder))
+        }
+    };
+    format!("{range} ({whole}) · {source}")
+}
+
+/// Where the poller starts when this process writes: after the archive's cursor when it falls inside
+/// the window (nothing refetched), else at the window's start (a new stretch).
+pub fn plan(writer: &Writer, since: UnixNanos) -> Result<(Start, Seed), ArchiveError> {
+    Ok(match writer.cursor()? {
+        Some(cursor) if id_nanos(cursor).is_some_and(|t| t >= since) => {
+            (Start::After(cursor), Seed::Resume(cursor))
+        }
+        _ => (Start::Since(since), Seed::Since(since)),
+    })
+}
+
+fn id_nanos(id: Uuid) -> Option<UnixNanos> {
+    crate::entry::id_time_millis(&id).map(|ms| ms * 1_000_000)
+}
+
+/// Sits between the poller and the app loop: each page and its position are committed to the archive,
+/// then passed on (without this tool's own fetches when `own` says which they are). A commit that fails
+/// is logged and shown, and following goes on in memory.
+pub fn write_through(
+    mut writer: Writer,
+    (mut events, control): (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>),
+    note: String,
+    own: Option<SelfFilter>,
+) -> (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>) {
+    let (to_app, from_poller) = mpsc::channel(64);
+    tokio::spawn(async move {
+        let mut hidden = 0u64;
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut rejected: Vec<Rejected> = Vec::new();
+        let mut failed: Option<String> = None;
+        while let Some(event) = events.recv().await {
+            let out = match event {
+                PollEvent::Entries(batch) => {
+                    entries.extend(batch);
+                    continue;
+                }
+                PollEvent::Rejected(batch) => {
+                    rejected.extend(batch);
+                    continue;
+                }
+                PollEvent::Position(position) => {
+                    if failed.is_none()
+                        && let Err(err) = writer.commit_page(&entries, &rejected, position)
+                    {
+                        tracing::error!("archive not written: {err}");
+                        failed = Some(err.to_string());
+                    }
+                    if let Some(own) = &own {
+                        let before = entries.len();
+                        entries.retain(|e| !own.is_own(e));
+                        hidden += (before - entries.len()) as u64;
+                    }
+                    let mut out = Vec::new();
+                    if !entries.is_empty() {
+                        out.push(PollEvent::Entries(std::mem::take(&mut entries)));
+                    }
+                    if !rejected.is_empty() {
+                        out.push(PollEvent::Rejected(std::mem::take(&mut rejected)));
+                    }
+                    out.push(PollEvent::Position(position));
+                    out
+                }
+                PollEvent::Status(mut status) => {
+                    if status.state == ConnState::Live
+                        && failed.is_none()
+                        && let Err(err) = writer.caught_up(crate::clock::now())
+                    {
+                        failed = Some(err.to_string());
+                    }
+                    status.self_hidden += hidden;
+                    status.archive = Some(match &failed {
+                        None => note.clone(),
+                        Some(err) => format!("archive not written: {err}"),
+                    });
+                    vec![PollEvent::Status(status)]
+                }
+                other => vec![other],
+            };
+            for event in out {
+                if to_app.send(event).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (from_poller, control)
+}
+
+/// Follows an archive another process writes: every `interval`, what it added after the newest entry
+/// seen. Spends no API request.
+pub fn follow(
+    archive: Archive,
+    since: UnixNanos,
+    last: Option<Uuid>,
+    interval: Duration,
+    note: String,
+) -> (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>) {
+    let (to_app, from_archive) = mpsc::channel(16);
+    let (control, mut controls) = mpsc::channel(8);
+    tokio::spawn(async move {
+        let mut last = last;
+        let mut paused = false;
+        let mut interval = interval;
+        let mut received = 0u64;
+        loop {
+            if !paused {
+                let found = read_after(&archive, since, last);
+                let mut status = PollStatus {
+                    state: ConnState::Live,
+                    last_ok: Some(crate::clock::now()),
+                    archive: Some(note.clone()),
+                    ..PollStatus::default()
+                };
+                match found {
+                    Ok(entries) if !entries.is_empty() => {
+                        last = entries.last().map(|e| e.id);
+                        received += entries.len() as u64;
+                        status.received = received;
+                        if to_app.send(PollEvent::Entries(entries)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => status.received = received,
+                    Err(err) => status.last_error = Some(err.to_string()),
+                }
+                if to_app.send(PollEvent::Status(status)).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                message = controls.recv() => match message {
+                    None | Some(PollControl::Stop) => return,
+                    Some(PollControl::Pause) => paused = true,
+                    Some(PollControl::Resume) => paused = false,
+                    Some(PollControl::SetInterval(every)) => interval = every,
+                },
+            }
+        }
+    });
+    (from_archive, control)
+}
