@@ -10,7 +10,11 @@ use auditui::generate::Generator;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let count: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(200_000);
+    let count: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(200_000);
     let path = std::path::PathBuf::from(args.next().unwrap_or("/tmp/archive_ingest.sqlite".into()));
     for suffix in ["", "-wal", "-shm", ".lock"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

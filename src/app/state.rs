@@ -14,6 +14,8 @@ use crate::export::ExportJob;
 use crate::formats::Format as ExportFormat;
 use crate::poller::PollStatus;
 use crate::query::{Query, QueryError};
+use crate::store::counts::{Counts, Dimension};
+use crate::store::search::Search;
 use crate::store::{Store, View};
 use crate::timestamp::UnixNanos;
 use crate::ui::layout::Areas;
@@ -71,9 +73,61 @@ pub struct Fatal {
     pub hint: String,
 }
 
+/// How many values of a group the counts panel lists (and its cursor can reach).
+pub const COUNTS_TOP: usize = 100;
+
+/// The counts panel: the view's figures, kept in step with it batch by batch, and the row chosen.
+pub struct CountsPanel {
+    pub counts: Counts,
+    /// Which group is shown: an index into [`Dimension::ALL`].
+    pub group: usize,
+    /// The chosen row of that group's top list.
+    pub row: usize,
+}
+
+impl CountsPanel {
+    pub fn dimension(&self) -> Dimension {
+        Dimension::ALL[self.group % Dimension::ALL.len()]
+    }
+}
+
+/// What a one-line prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    GotoTime,
+}
+
+/// A one-line prompt being typed: a search, or a time to go to.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub editor: LineEditor,
+    /// Why the text was refused at the last Enter.
+    pub error: Option<String>,
+}
+
+/// A search within the view: its text, its query, and which positions of the view match.
+#[derive(Debug, Clone)]
+pub struct SearchState {
+    pub text: String,
+    pub query: Query,
+    pub hits: Search,
+}
+
+/// Where `context` returns to: the filter that was in effect and the entry looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextReturn {
+    pub filter: String,
+    pub id: Uuid,
+    /// Same user only (the second step), rather than everything.
+    pub same_user: bool,
+}
+
 pub enum Mode {
     List,
     Detail(DetailState),
+    Counts(CountsPanel),
     Help { scroll: u16, under: Box<Mode> },
     Fatal(Fatal),
 }
@@ -116,6 +170,12 @@ pub struct State {
     pub rejected: u64,
     /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
     pub copy_limit: Option<usize>,
+    /// The search or go-to prompt, while it is typed.
+    pub prompt: Option<Prompt>,
+    /// The search in effect (highlighted, moved through with next/prev match).
+    pub search: Option<SearchState>,
+    /// Set while `context` shows the entries around one: where to come back to.
+    pub context_return: Option<ContextReturn>,
 }
 
 impl State {
@@ -150,6 +210,9 @@ impl State {
             polling_paused: false,
             rejected: 0,
             copy_limit: None,
+            prompt: None,
+            search: None,
+            context_return: None,
         };
         state.refresh_activity();
         state
@@ -157,10 +220,14 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
+        if self.prompt.is_some() && matches!(self.mode, Mode::List) {
+            return Context::Prompt;
+        }
         match &self.mode {
             Mode::List if self.filter.focused => Context::Filter,
             Mode::List | Mode::Fatal(_) => Context::List,
             Mode::Detail(_) => Context::Detail,
+            Mode::Counts(_) => Context::Counts,
             Mode::Help { .. } => Context::Help,
         }
     }

@@ -18,6 +18,9 @@ pub struct StatusBar<'a> {
     pub status: &'a PollStatus,
     pub now: UnixNanos,
     pub notice: Option<&'a Notice>,
+    /// Where the user stands, right after the connection: `row 5 of 12`, following or paused, the
+    /// loaded time range, the search. Paused parts are drawn as warnings.
+    pub place: &'a [String],
     /// (keys, what they do) for the hint line when there is no notice.
     pub hints: &'a [(String, &'static str)],
 }
@@ -42,6 +45,14 @@ impl StatusBar<'_> {
             spans.push(Span::styled(" · ", theme::dim()));
             spans.push(Span::styled(text, style));
         };
+        for place in self.place {
+            let style = if place.starts_with("paused") || place.starts_with("context") {
+                theme::warning()
+            } else {
+                Style::new()
+            };
+            part(clean(place).into_owned(), style);
+        }
         match s.last_ok {
             Some(t) => part(format!("polled {} ago", ago(self.now, t)), Style::new()),
             None => part("not polled yet".into(), theme::dim()),
