@@ -118,7 +118,7 @@ impl State {
     /// Selects the first entry of the view at or after the time the text names.
     fn goto_time(&mut self, text: &str) -> Result<(), String> {
         let at = parse_goto(text, self.now)
-            .map_err(|e| format!("{e}: try 14:05, -2h or 2025-02-11T16:08:44"))?;
+            .map_err(|e| format!("try 14:05, -2h or 2025-02-11T16:08:44 ({e})"))?;
         if self.view.is_empty() {
             self.notify("nothing to go to: the view is empty".into(), true);
             return Ok(());
