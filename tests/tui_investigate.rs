@@ -468,3 +468,31 @@ fn the_demo_incident_is_found_in_at_most_ten_keys() {
         .expect("the new admin");
     assert!(added.json_line().contains(INTRUDER_ACCOUNT));
 }
+
+#[test]
+fn catching_up_says_how_far_behind_and_how_long_to_go() {
+    use auditui::poller::{ConnState, PollStatus};
+    use std::time::Duration;
+    let mut state = with_incident();
+    let status = |lag: u64| {
+        PollEvent::Status(PollStatus {
+            state: ConnState::CatchingUp,
+            last_ok: Some(NOW),
+            lag: Some(Duration::from_secs(lag)),
+            budget_per_minute: 30,
+            ..PollStatus::default()
+        })
+    };
+    state.update(Action::Poll(status(106_663)));
+    state.update(Action::Tick(NOW + 60_000_000_000));
+    // A minute took 26,666 s of lag off: 79,997 s more take three minutes.
+    state.update(Action::Poll(status(79_997)));
+    let line = text_of(&screen(&state)).lines().nth(22).unwrap().to_owned();
+    assert!(line.contains("22h behind · ~3 min to catch up"), "{line}");
+    state.update(Action::Poll(status(5)));
+    let line = text_of(&screen(&state)).lines().nth(22).unwrap().to_owned();
+    assert!(
+        line.contains("lag 5s") && !line.contains("catch up"),
+        "{line}"
+    );
+}

@@ -327,6 +327,7 @@ fn status_bar_states() {
                 now: NOW,
                 notice,
                 place: &[],
+                catch_up: None,
                 hints: &hints,
             },
         );
@@ -345,6 +346,7 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
             now: NOW,
             notice: None,
             place: &[],
+            catch_up: None,
             hints: &hints,
         },
     );
@@ -379,6 +381,7 @@ fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
             now: NOW,
             notice: Some(&notice),
             place: &[],
+            catch_up: None,
             hints: &hints,
         },
     );

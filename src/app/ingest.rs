@@ -63,7 +63,10 @@ impl State {
                     true,
                 );
             }
-            PollEvent::Status(status) => self.status = status,
+            PollEvent::Status(status) => {
+                self.catch_up.observe(self.now, status.lag);
+                self.status = status;
+            }
             // The TUI keeps no resume file: a restart starts from `--since` again.
             PollEvent::Position(_) => return false,
             PollEvent::Stopped { reason } => {

@@ -176,6 +176,45 @@ pub struct State {
     pub search: Option<SearchState>,
     /// Set while `context` shows the entries around one: where to come back to.
     pub context_return: Option<ContextReturn>,
+    /// How catching up goes: the lag when it began, and the estimate of the time left.
+    pub catch_up: CatchUp,
+}
+
+/// The poller is behind the newest entry: from the lag at the start of catching up and the lag now, how
+/// long until it is live (`22h behind · ~3 min to catch up`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    /// When catching up was first seen, and the lag then.
+    pub since: Option<(UnixNanos, std::time::Duration)>,
+    pub eta: Option<std::time::Duration>,
+}
+
+impl CatchUp {
+    /// Takes the lag reported at `now` (`None` once live or unknown).
+    pub fn observe(&mut self, now: UnixNanos, lag: Option<std::time::Duration>) {
+        let Some(lag) = lag.filter(|l| l.as_secs() >= 60) else {
+            *self = CatchUp::default();
+            return;
+        };
+        match self.since {
+            Some((start, first)) if lag < first && now > start => {
+                let gained = (first - lag).as_secs_f64();
+                let took = (now - start) as f64 / 1e9;
+                self.eta = Some(std::time::Duration::from_secs_f64(
+                    lag.as_secs_f64() * took / gained,
+                ));
+            }
+            // Falling further behind (or no time passed): start measuring again from here.
+            Some((_, first)) if lag >= first => {
+                *self = CatchUp {
+                    since: Some((now, lag)),
+                    eta: None,
+                };
+            }
+            Some(_) => {}
+            None => self.since = Some((now, lag)),
+        }
+    }
 }
 
 impl State {
@@ -213,6 +252,7 @@ impl State {
             prompt: None,
             search: None,
             context_return: None,
+            catch_up: CatchUp::default(),
         };
         state.refresh_activity();
         state

@@ -120,6 +120,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             now: state.now,
             notice: state.notice.as_ref(),
             place: &place,
+            catch_up: state.catch_up.eta,
             hints: &hints,
         },
         areas.status,
