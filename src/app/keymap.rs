@@ -434,6 +434,21 @@ mod tests {
             (Context::Detail, "c", Command::CopyField),
             (Context::Filter, "up", Command::HistoryPrev),
             (Context::Help, "?", Command::Close),
+            (Context::List, "c", Command::Counts),
+            (Context::List, "+", Command::FilterNew),
+            (Context::List, "s", Command::Search),
+            (Context::List, "n", Command::NextMatch),
+            (Context::List, "N", Command::PrevMatch),
+            (Context::List, ":", Command::GotoTime),
+            (Context::List, "z", Command::ShowContext),
+            (Context::Detail, "n", Command::NextEntry),
+            (Context::Detail, "K", Command::PrevEntry),
+            (Context::Detail, "u", Command::FilterUser),
+            (Context::Counts, "enter", Command::NarrowValue),
+            (Context::Counts, "x", Command::ExcludeValue),
+            (Context::Counts, "tab", Command::NextGroup),
+            (Context::Prompt, "enter", Command::Submit),
+            (Context::Prompt, "esc", Command::Close),
         ];
         for (context, text, expected) in cases {
             assert_eq!(
