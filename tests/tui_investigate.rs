@@ -319,6 +319,11 @@ fn goto_time_lands_on_the_first_entry_at_or_after_the_time() {
     assert_eq!(selected(&state).kind(), "admin:add_users");
     keys(&mut state, "T2026-11-24T09:44:00\n");
     assert_eq!(state.selected_position(), Some(1));
+    // In local time (UTC-5 here), 05:00 is 10:00 UTC.
+    keys(&mut state, "L:05:00\n");
+    assert_eq!(state.selected_position(), Some(3));
+    keys(&mut state, "LT2026-11-24T09:44:00\n");
+    assert_eq!(state.selected_position(), Some(1));
     keys(&mut state, ":soon\n");
     let error = state.prompt.as_ref().and_then(|p| p.error.clone());
     assert!(

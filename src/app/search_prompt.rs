@@ -117,8 +117,7 @@ impl State {
 
     /// Selects the first entry of the view at or after the time the text names.
     fn goto_time(&mut self, text: &str) -> Result<(), String> {
-        let at = parse_goto(text, self.now)
-            .map_err(|e| format!("try 14:05, -2h or 2025-02-11T16:08:44 ({e})"))?;
+        let at = self.goto_instant(text)?;
         if self.view.is_empty() {
             self.notify("nothing to go to: the view is empty".into(), true);
             return Ok(());
@@ -135,6 +134,26 @@ impl State {
         }
         self.select(position);
         Ok(())
+    }
+}
+
+impl State {
+    /// The instant a go-to text names. A clock time (`14:05`) is read in the zone the list shows, so
+    /// it is the time the user sees on the rows; durations and timestamps do not depend on it.
+    fn goto_instant(&self, text: &str) -> Result<crate::timestamp::UnixNanos, String> {
+        let clock_time = text.contains(':') && text.chars().all(|c| c.is_ascii_digit() || c == ':');
+        let offset = match self.zone {
+            crate::clock::Zone::Local if clock_time => {
+                let offset = self
+                    .local_offset
+                    .unwrap_or_else(|| crate::clock::local_offset(self.now));
+                i64::from(offset.local_minus_utc()) * 1_000_000_000
+            }
+            _ => 0,
+        };
+        parse_goto(text, self.now + offset)
+            .map(|at| at - offset)
+            .map_err(|e| format!("try 14:05, -2h or 2025-02-11T16:08:44 ({e})"))
     }
 }
 
