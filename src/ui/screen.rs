@@ -285,6 +285,7 @@ fn place(state: &State) -> Vec<String> {
 /// "tab field · c copy field · y copy entry · esc back", with the keys the keymap binds.
 fn detail_keys(state: &State) -> String {
     [
+        (Command::NextEntry, "next entry"),
         (Command::NextField, "field"),
         (Command::CopyField, "copy field"),
         (Command::CopyEntry, "copy entry"),
