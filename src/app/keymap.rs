@@ -103,7 +103,7 @@ commands! {
     Bottom = "bottom", "last entry";
     Follow = "follow", "follow new entries (jump to the newest)";
     OpenFilter = "open_filter", "edit the filter";
-    ClearFilter = "clear_filter", "clear the message, then the filter";
+    ClearFilter = "clear_filter", "clear the message, context, search, then filter";
     OpenDetail = "open_detail", "open the selected entry";
     Close = "close", "back";
     CopyEntry = "copy_entry", "copy the entry as pretty JSON";
