@@ -32,7 +32,7 @@ fn main() {
 
 /// A million entries over the last ~12 days, thousands of users, a few hundred IPs.
 fn generated(seq: u32) -> Entry {
-    let ts = NOW - i64::from(ENTRIES - seq) * 1_000_000_000;
+    let ts = NOW - (i64::from(ENTRIES) - i64::from(seq)) * 1_000_000_000;
     let millis = ts / 1_000_000;
     let hex = format!("{millis:012x}");
     let id = format!("{}-{}-7000-8000-{:012x}", &hex[..8], &hex[8..12], seq);
@@ -174,4 +174,69 @@ fn export_a_million_as_json_lines(bencher: divan::Bencher) {
         assert_eq!(count, ENTRIES as usize);
         std::fs::remove_file(written).unwrap();
     });
+}
+
+/// `c` on the million: the counts panel counted over the whole view, then closed.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn open_the_counts_panel(bencher: divan::Bencher) {
+    let mut state = STATE.lock().unwrap();
+    bencher.bench_local(|| {
+        state.handle_key(key('c'));
+        state.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    });
+}
+
+/// A frame of the counts panel over the million (its top lists and activity bars).
+#[divan::bench]
+fn draw_a_frame_of_the_counts_panel(bencher: divan::Bencher) {
+    let mut state = STATE.lock().unwrap();
+    state.handle_key(key('c'));
+    let mut terminal = terminal();
+    bencher.bench_local(|| {
+        terminal.draw(|frame| render(&state, frame)).unwrap();
+    });
+    state.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+}
+
+/// A batch of 100 entries arriving on a copy of the million with the counts panel open: the store
+/// append, the view, and the panel brought up to date from the counts it held.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn batch_of_100_with_the_counts_panel_open(bencher: divan::Bencher) {
+    let state = STATE.lock().unwrap();
+    let mut next = ENTRIES;
+    bencher
+        .with_inputs(|| {
+            let mut copy = State::new(Keymap::defaults(), "bench", NOW);
+            copy.store = std::sync::Arc::new((*state.store).clone());
+            copy.view = state.view.clone();
+            copy.update(Action::Resize {
+                width: 120,
+                height: 40,
+            });
+            copy.handle_key(key('c'));
+            let batch: Vec<Entry> = (next..next + 100).map(generated).collect();
+            next += 100;
+            (copy, batch)
+        })
+        .bench_local_values(|(mut copy, batch)| {
+            copy.update(Action::Poll(PollEvent::Entries(batch)));
+            copy
+        });
+}
+
+/// `n` with a search for one user of the 5,000 open over the million, and a frame.
+#[divan::bench]
+fn next_search_match_and_draw(bencher: divan::Bencher) {
+    let mut state = STATE.lock().unwrap();
+    state.handle_key(key('s'));
+    for c in "user:user42@".chars() {
+        state.handle_key(key(c));
+    }
+    state.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let mut terminal = terminal();
+    bencher.bench_local(|| {
+        state.handle_key(key('n'));
+        terminal.draw(|frame| render(&state, frame)).unwrap();
+    });
+    state.search = None;
 }

@@ -455,3 +455,49 @@ fn a_click_selects_a_row_and_the_wheel_moves_the_selection() {
     session.type_text("q");
     assert!(session.wait_exit().success());
 }
+
+#[test]
+fn counts_search_and_context_in_the_real_binary() {
+    let mut session = Session::start();
+    session.wait_for("entries from the simulator", |rows| {
+        counts(rows).is_some_and(|(shown, total)| shown > 0 && shown == total)
+            && entry_rows(rows).len() > 5
+    });
+    // The counts panel over every entry, then its IP group, then narrowing to the top address.
+    session.type_text("c");
+    session.wait_for("the counts panel", |rows| {
+        rows[2].contains("USER") && rows[2].contains("entries counted") && rows[3].contains("COUNT")
+    });
+    session.type_text("\t\t");
+    session.wait_for("the IP group", |rows| {
+        rows[4]
+            .split_whitespace()
+            .next()
+            .is_some_and(|v| v.contains('.'))
+    });
+    session.type_text("\r");
+    session.wait_for("the view narrowed to that address", |rows| {
+        rows[1].contains("ip:")
+            && counts(rows).is_some_and(|(shown, total)| shown > 0 && shown < total)
+    });
+    // A search within the narrowed view: the filter stays, the status line counts the matches.
+    session.type_text("stype:auth:login\r");
+    session.wait_for("the search's rank", |rows| {
+        rows.iter().any(|r| r.contains("“type:auth:login”")) && rows[1].contains("ip:")
+    });
+    session.type_text("n");
+    // Context: all entries around the selected one, then the same user, then back.
+    session.type_text("z");
+    session.wait_for("the context view", |rows| {
+        rows.iter().any(|r| r.contains("context: all entries"))
+            && counts(rows).is_some_and(|(shown, total)| shown == total)
+    });
+    session.type_text("zz");
+    session.wait_for("back to the narrowed view", |rows| {
+        rows[1].contains("ip:") && !rows.iter().any(|r| r.contains("context:"))
+    });
+    session.type_text("q");
+    let status = session.wait_exit();
+    assert!(status.success(), "{status:?}");
+    session.assert_terminal_restored();
+}

@@ -54,6 +54,8 @@ fn log_pane(
         LogPane {
             rows: &rows,
             selected,
+            first_seen: &[],
+            matches: &[],
             zone: Zone::Utc,
             placeholder: "",
             new_below,
@@ -72,9 +74,9 @@ fn log_pane_heading_names_the_zone_at_every_width() {
     let entries = incident();
     let rows: Vec<Row> = entries.iter().map(|e| e.row()).collect();
     for (width, zone, heading) in [
-        (80, Zone::Utc, " TIME UTC "),
-        (80, Zone::Local, " LOCAL "),
-        (140, Zone::Local, " TIME local "),
+        (80, Zone::Utc, "  TIME UTC "),
+        (80, Zone::Local, "  LOCAL "),
+        (140, Zone::Local, "  TIME local "),
     ] {
         let terminal = draw(
             width,
@@ -82,6 +84,8 @@ fn log_pane_heading_names_the_zone_at_every_width() {
             LogPane {
                 rows: &rows,
                 selected: None,
+                first_seen: &[],
+                matches: &[],
                 zone,
                 placeholder: "",
                 new_below: 0,
@@ -113,6 +117,8 @@ fn log_pane_placeholder_when_empty() {
         LogPane {
             rows: &[],
             selected: None,
+            first_seen: &[],
+            matches: &[],
             zone: Zone::Utc,
             placeholder: "connecting to the audit log…",
             new_below: 0,
@@ -321,6 +327,8 @@ fn status_bar_states() {
                 status: &status,
                 now: NOW,
                 notice,
+                place: &[],
+                catch_up: None,
                 hints: &hints,
                 opened: None,
             },
@@ -339,6 +347,8 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
             status: &status(ConnState::Live),
             now: NOW,
             notice: None,
+            place: &[],
+            catch_up: None,
             hints: &hints,
             opened: None,
         },
@@ -373,6 +383,8 @@ fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
             },
             now: NOW,
             notice: Some(&notice),
+            place: &[],
+            catch_up: None,
             hints: &hints,
             opened: None,
         },
@@ -435,9 +447,10 @@ fn plus_one_hour() -> chrono::FixedOffset {
 #[test]
 fn help_goes_side_by_side_on_a_wide_screen() {
     let keymap = Keymap::defaults();
+    // Tall enough for every context's keys (the counts panel and the prompt have their own).
     let terminal = draw(
         160,
-        38,
+        54,
         Help {
             keymap: &keymap,
             scroll: 0,
@@ -445,7 +458,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     );
     insta::assert_snapshot!(terminal.backend());
     let buffer = terminal.backend().buffer();
-    let side_by_side = (0..38).any(|y| {
+    let side_by_side = (0..54).any(|y| {
         let text = line(buffer, y);
         text.contains("Log") && text.contains("Filter bar")
     });
@@ -454,7 +467,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
         "the log keys and the filter bar keys share lines"
     );
     assert!(
-        (0..38).any(|y| line(buffer, y).contains("keymap.toml")),
+        (0..54).any(|y| line(buffer, y).contains("keymap.toml")),
         "the whole help fits without scrolling"
     );
 }

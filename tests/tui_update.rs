@@ -772,7 +772,7 @@ fn update_says_whether_the_screen_changed() {
         !state.update(Action::Scroll(-3)).redraw,
         "a wheel at the top"
     );
-    let unbound = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE);
+    let unbound = KeyEvent::new(KeyCode::Char('Z'), KeyModifiers::SHIFT);
     assert_eq!(
         state.handle_key(unbound),
         auditui::app::action::Outcome::none()

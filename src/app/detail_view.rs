@@ -31,6 +31,33 @@ impl State {
         });
     }
 
+    /// Moves the open detail to the next (or previous) entry of the view, the selection with it.
+    pub(super) fn step_detail_entry(&mut self, step: isize) {
+        let Mode::Detail(detail) = &self.mode else {
+            return;
+        };
+        let Some(current) = self
+            .view
+            .position_of(&self.store, detail.id)
+            .or_else(|| self.selected_position())
+        else {
+            return;
+        };
+        let last = self.view.len().saturating_sub(1) as isize;
+        let target = (current as isize + step).clamp(0, last) as usize;
+        if target == current {
+            let end = if step > 0 { "newest" } else { "oldest" };
+            self.notify(format!("this is the {end} entry of the view"), false);
+            return;
+        }
+        let field = detail.field;
+        self.select(target);
+        self.open_detail();
+        if let Mode::Detail(detail) = &mut self.mode {
+            detail.field = field.min(detail.doc.fields.len().saturating_sub(1));
+        }
+    }
+
     /// The screen changed size: the detail document is wrapped to the new width.
     pub(super) fn rewrap_detail(&mut self) {
         let width = self.screen.detail_text().width;

@@ -35,6 +35,8 @@ impl State {
         self.cursor.new_below = 0;
         self.reselect();
         self.refresh_activity();
+        self.refresh_search();
+        self.update_counts();
     }
 
     /// Sets one key of the query to the selected row's value (or removes it if already set so).

@@ -58,7 +58,10 @@ impl State {
                     true,
                 );
             }
-            PollEvent::Status(status) => self.status = status,
+            PollEvent::Status(status) => {
+                self.catch_up.observe(self.now, status.lag);
+                self.status = status;
+            }
             // The TUI keeps no resume file: a restart starts from `--since` again.
             PollEvent::Position(_) => return false,
             PollEvent::Stopped { reason } => {
@@ -87,10 +90,17 @@ impl State {
             // Entries landed between old ones: positions moved, so the view is rebuilt.
             self.view.refilter(&self.store, &self.query);
             self.refresh_activity();
+            self.refresh_search();
         } else {
             self.view.extend(&self.store, &self.query, from);
             self.add_activity(before);
+            if let Some(search) = &mut self.search {
+                search
+                    .hits
+                    .extend(&self.store, &self.view, &search.query, before);
+            }
         }
+        self.update_counts();
         let grown = self.view.len().saturating_sub(before) as u64;
         if self.cursor.following {
             self.follow();

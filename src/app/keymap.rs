@@ -18,14 +18,20 @@ pub enum Context {
     Filter,
     Detail,
     Help,
+    /// The counts panel.
+    Counts,
+    /// A one-line prompt (search, go to a time).
+    Prompt,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 6] = [
         Context::List,
         Context::Filter,
         Context::Detail,
         Context::Help,
+        Context::Counts,
+        Context::Prompt,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +40,8 @@ impl Context {
             Context::Filter => "filter",
             Context::Detail => "detail",
             Context::Help => "help",
+            Context::Counts => "counts",
+            Context::Prompt => "prompt",
         }
     }
 
@@ -43,6 +51,8 @@ impl Context {
             Context::Filter => "Filter bar",
             Context::Detail => "Detail",
             Context::Help => "Help",
+            Context::Counts => "Counts panel",
+            Context::Prompt => "Search and go-to prompt",
         }
     }
 }
@@ -93,7 +103,7 @@ commands! {
     Bottom = "bottom", "last entry";
     Follow = "follow", "follow new entries (jump to the newest)";
     OpenFilter = "open_filter", "edit the filter";
-    ClearFilter = "clear_filter", "clear the message, then the filter";
+    ClearFilter = "clear_filter", "clear the message, context, search, then filter";
     OpenDetail = "open_detail", "open the selected entry";
     Close = "close", "back";
     CopyEntry = "copy_entry", "copy the entry (pretty JSON, escaped)";
@@ -116,6 +126,20 @@ commands! {
     CancelFilter = "cancel_filter", "leave the bar, restoring the filter";
     HistoryPrev = "history_prev", "older filter from history";
     HistoryNext = "history_next", "newer filter from history";
+    Counts = "counts", "count the view by user, type, IP and agent";
+    NarrowValue = "narrow_value", "filter to this value";
+    ExcludeValue = "exclude_value", "filter this value out (-key:value)";
+    NextGroup = "next_group", "next group: user, type, IP, agent";
+    PrevGroup = "prev_group", "previous group";
+    Search = "search", "search within the view (the filter stays)";
+    NextMatch = "next_match", "next search match";
+    PrevMatch = "prev_match", "previous search match";
+    GotoTime = "goto_time", "go to a time: 14:05, -2h, a timestamp";
+    Submit = "submit", "search or go";
+    NextEntry = "next_entry", "next entry of the view";
+    PrevEntry = "prev_entry", "previous entry of the view";
+    FilterNew = "filter_new", "only what is new for its user: agent, address, anything, off";
+    ShowContext = "context", "around this entry: unfiltered, same user, back";
 }
 
 /// One key with its modifiers, as written in a keymap file.
@@ -319,7 +343,7 @@ impl Keymap {
                 .find(|c| c.name() == context_name)
                 .ok_or_else(|| {
                     invalid(format!(
-                        "unknown section [{context_name}] (expected list, filter, detail or help)"
+                        "unknown section [{context_name}] (expected list, filter, detail, help, counts or prompt)"
                     ))
                 })?;
             let bound = self.bindings.entry(context).or_default();
@@ -413,6 +437,21 @@ mod tests {
             (Context::Detail, "c", Command::CopyField),
             (Context::Filter, "up", Command::HistoryPrev),
             (Context::Help, "?", Command::Close),
+            (Context::List, "c", Command::Counts),
+            (Context::List, "+", Command::FilterNew),
+            (Context::List, "s", Command::Search),
+            (Context::List, "n", Command::NextMatch),
+            (Context::List, "N", Command::PrevMatch),
+            (Context::List, ":", Command::GotoTime),
+            (Context::List, "z", Command::ShowContext),
+            (Context::Detail, "n", Command::NextEntry),
+            (Context::Detail, "K", Command::PrevEntry),
+            (Context::Detail, "u", Command::FilterUser),
+            (Context::Counts, "enter", Command::NarrowValue),
+            (Context::Counts, "x", Command::ExcludeValue),
+            (Context::Counts, "tab", Command::NextGroup),
+            (Context::Prompt, "enter", Command::Submit),
+            (Context::Prompt, "esc", Command::Close),
         ];
         for (context, text, expected) in cases {
             assert_eq!(

@@ -72,8 +72,9 @@ pub fn bordered_inner(area: Rect) -> Rect {
     }
 }
 
-/// Lines of help text below the keys: the filter syntax, the marks' legend and where the keys come from.
-pub const HELP_FOOTER_LINES: usize = 3;
+/// Lines of help text below the keys: the marks' legend (two lines), search and bars, the filter syntax
+/// and where the keys come from.
+pub const HELP_FOOTER_LINES: usize = 5;
 
 /// How many lines the help takes in one column, counted from the keymap without building them: one
 /// title per context, one line per command, a blank between sections, then a blank and the footer.

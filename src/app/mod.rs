@@ -1,6 +1,8 @@
 //! The application: its state, the actions that change it, the keys that name them, and the loop.
 
 pub mod action;
+mod context_view;
+mod counts_panel;
 mod cursor;
 pub mod detail_doc;
 mod detail_view;
@@ -11,5 +13,6 @@ pub mod keymap;
 pub mod layout;
 pub mod quick;
 pub mod run;
+mod search_prompt;
 pub mod state;
 pub mod update;

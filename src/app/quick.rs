@@ -18,6 +18,7 @@ fn is_key(test: &Test, key: &str) -> bool {
         ("user", Test::User(_))
             | ("type", Test::Type(_))
             | ("ip", Test::Ip(_))
+            | ("ua", Test::Ua(_))
             | ("since", Test::Since(_))
     )
 }
@@ -79,6 +80,49 @@ pub fn toggle_term(text: &str, key: &str, value: &str) -> String {
     kept.join(" ")
 }
 
+/// Narrows to `key:value` like [`toggle_term`], but never removes it: choosing a value in the counts
+/// panel always narrows to it.
+pub fn narrow_term(text: &str, key: &str, value: &str) -> String {
+    let toggled = toggle_term(text, key, value);
+    if has_term(&toggled, false, key, value) {
+        toggled
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Adds `-key:value` (unless the query already excludes it), and drops a positive term for the same
+/// value, which would leave nothing.
+pub fn exclude_term(text: &str, key: &str, value: &str) -> String {
+    if has_term(text, true, key, value) {
+        return text.to_owned();
+    }
+    let wanted = format!("-{}", term(key, value));
+    let Some(terms) = typed_terms(text) else {
+        return join(text.trim_end(), &wanted);
+    };
+    let same = parse_term(&term(key, value)).map(|t| t.test);
+    let mut kept: Vec<String> = terms
+        .into_iter()
+        .filter(|(t, _)| t.negated || Some(&t.test) != same.as_ref())
+        .map(|(_, typed)| typed)
+        .collect();
+    kept.push(wanted);
+    kept.join(" ")
+}
+
+/// Whether the query holds `key:value` (negated or not), however it was written.
+fn has_term(text: &str, negated: bool, key: &str, value: &str) -> bool {
+    let Some(wanted) = parse_term(&term(key, value)) else {
+        return false;
+    };
+    typed_terms(text).is_some_and(|terms| {
+        terms
+            .iter()
+            .any(|(t, _)| t.negated == negated && t.test == wanted.test)
+    })
+}
+
 fn join(text: &str, term: &str) -> String {
     if text.is_empty() {
         term.to_owned()
@@ -123,6 +167,41 @@ pub fn cycle_window(text: &str) -> (Option<&'static str>, String) {
         .collect();
     if let Some(window) = next {
         kept.push(format!("since:{window}"));
+    }
+    (next, kept.join(" "))
+}
+
+/// What `filter_new` steps through: a new agent for the user first (the rarest, and how a stolen login
+/// usually shows), then a new address, then anything new, then off.
+pub const NEW_TERMS: [Option<&str>; 4] = [Some("new:ua"), Some("new:ip"), Some("is:new"), None];
+
+/// The first-seen term after the one the query has now, and the query with it (other terms kept).
+pub fn cycle_new(text: &str) -> (Option<&'static str>, String) {
+    let Some(terms) = typed_terms(text) else {
+        let next = NEW_TERMS[0].unwrap_or_default();
+        return (Some(next), join(text.trim_end(), next));
+    };
+    let is_new = |t: &Term| !t.negated && matches!(t.test, Test::New(_));
+    let current = terms
+        .iter()
+        .find(|(t, _)| is_new(t))
+        .map(|(t, _)| t.test.clone());
+    let next = match current {
+        None => NEW_TERMS[0],
+        Some(current) => {
+            let at = NEW_TERMS
+                .iter()
+                .position(|n| n.and_then(parse_term).is_some_and(|t| t.test == current));
+            at.map_or(NEW_TERMS[0], |i| NEW_TERMS[(i + 1) % NEW_TERMS.len()])
+        }
+    };
+    let mut kept: Vec<String> = terms
+        .into_iter()
+        .filter(|(t, _)| !is_new(t))
+        .map(|(_, typed)| typed)
+        .collect();
+    if let Some(term) = next {
+        kept.push(term.to_owned());
     }
     (next, kept.join(" "))
 }
@@ -175,6 +254,62 @@ mod tests {
         for (text, key, value, expected) in cases {
             assert_eq!(toggle_term(text, key, value), expected, "{text:?} {key}");
         }
+    }
+
+    #[test]
+    fn narrowing_never_removes_and_excluding_adds_a_negated_term_once() {
+        let cases = [
+            (narrow_term("", "ip", "1.2.3.4"), "ip:1.2.3.4"),
+            (narrow_term("ip:1.2.3.4", "ip", "1.2.3.4"), "ip:1.2.3.4"),
+            (
+                narrow_term("user:bo ip:9.9.9.9", "ip", "1.2.3.4"),
+                "user:bo ip:1.2.3.4",
+            ),
+            (narrow_term("ua:x", "ua", "curl/8"), "ua:curl/8"),
+            (exclude_term("", "ip", "1.2.3.4"), "-ip:1.2.3.4"),
+            (
+                exclude_term("user:bo", "type", "auth:login"),
+                "user:bo -type:auth:login",
+            ),
+            (exclude_term("-ip:1.2.3.4", "ip", "1.2.3.4"), "-ip:1.2.3.4"),
+            (
+                exclude_term("ip:1.2.3.4 user:bo", "ip", "1.2.3.4"),
+                "user:bo -ip:1.2.3.4",
+            ),
+            (
+                exclude_term("user:\"", "user", "a b"),
+                "user:\" -user:\"a b\"",
+            ),
+        ];
+        for (got, expected) in cases {
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn first_seen_terms_cycle_new_agent_new_address_anything_new_and_off() {
+        let mut text = "user:bo".to_owned();
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let (term, next) = cycle_new(&text);
+            seen.push((term, next.clone()));
+            text = next;
+        }
+        let expected = [
+            (Some("new:ua"), "user:bo new:ua"),
+            (Some("new:ip"), "user:bo new:ip"),
+            (Some("is:new"), "user:bo is:new"),
+            (None, "user:bo"),
+            (Some("new:ua"), "user:bo new:ua"),
+        ];
+        for (got, want) in seen.iter().zip(expected) {
+            assert_eq!((got.0, got.1.as_str()), want);
+        }
+        assert_eq!(
+            cycle_new("-new:ip").1,
+            "-new:ip new:ua",
+            "an exclusion stays"
+        );
     }
 
     #[test]

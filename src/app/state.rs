@@ -15,6 +15,8 @@ use crate::export::ExportJob;
 use crate::formats::Format as ExportFormat;
 use crate::poller::PollStatus;
 use crate::query::{Query, QueryError};
+use crate::store::counts::{Counts, Dimension};
+use crate::store::search::Search;
 use crate::store::{Store, View};
 use crate::timestamp::UnixNanos;
 
@@ -79,9 +81,61 @@ pub struct Opened {
     pub bad: Vec<crate::open::BadLine>,
 }
 
+/// How many values of a group the counts panel lists (and its cursor can reach).
+pub const COUNTS_TOP: usize = 100;
+
+/// The counts panel: the view's figures, kept in step with it batch by batch, and the row chosen.
+pub struct CountsPanel {
+    pub counts: Counts,
+    /// Which group is shown: an index into [`Dimension::ALL`].
+    pub group: usize,
+    /// The chosen row of that group's top list.
+    pub row: usize,
+}
+
+impl CountsPanel {
+    pub fn dimension(&self) -> Dimension {
+        Dimension::ALL[self.group % Dimension::ALL.len()]
+    }
+}
+
+/// What a one-line prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    GotoTime,
+}
+
+/// A one-line prompt being typed: a search, or a time to go to.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub editor: LineEditor,
+    /// Why the text was refused at the last Enter.
+    pub error: Option<String>,
+}
+
+/// A search within the view: its text, its query, and which positions of the view match.
+#[derive(Debug, Clone)]
+pub struct SearchState {
+    pub text: String,
+    pub query: Query,
+    pub hits: Search,
+}
+
+/// Where `context` returns to: the filter that was in effect and the entry looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextReturn {
+    pub filter: String,
+    pub id: Uuid,
+    /// Same user only (the second step), rather than everything.
+    pub same_user: bool,
+}
+
 pub enum Mode {
     List,
     Detail(DetailState),
+    Counts(CountsPanel),
     Help { scroll: u16, under: Box<Mode> },
     Fatal(Fatal),
 }
@@ -124,6 +178,51 @@ pub struct State {
     pub copy_limit: Option<usize>,
     /// Saved files being read (`auditui open`) instead of a poller following the API.
     pub opened: Option<Opened>,
+    /// The search or go-to prompt, while it is typed.
+    pub prompt: Option<Prompt>,
+    /// The search in effect (highlighted, moved through with next/prev match).
+    pub search: Option<SearchState>,
+    /// Set while `context` shows the entries around one: where to come back to.
+    pub context_return: Option<ContextReturn>,
+    /// How catching up goes: the lag when it began, and the estimate of the time left.
+    pub catch_up: CatchUp,
+}
+
+/// The poller is behind the newest entry: from the lag at the start of catching up and the lag now, how
+/// long until it is live (`22h behind · ~3 min to catch up`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    /// When catching up was first seen, and the lag then.
+    pub since: Option<(UnixNanos, std::time::Duration)>,
+    pub eta: Option<std::time::Duration>,
+}
+
+impl CatchUp {
+    /// Takes the lag reported at `now` (`None` once live or unknown).
+    pub fn observe(&mut self, now: UnixNanos, lag: Option<std::time::Duration>) {
+        let Some(lag) = lag.filter(|l| l.as_secs() >= 60) else {
+            *self = CatchUp::default();
+            return;
+        };
+        match self.since {
+            Some((start, first)) if lag < first && now > start => {
+                let gained = (first - lag).as_secs_f64();
+                let took = (now - start) as f64 / 1e9;
+                self.eta = Some(std::time::Duration::from_secs_f64(
+                    lag.as_secs_f64() * took / gained,
+                ));
+            }
+            // Falling further behind (or no time passed): start measuring again from here.
+            Some((_, first)) if lag >= first => {
+                *self = CatchUp {
+                    since: Some((now, lag)),
+                    eta: None,
+                };
+            }
+            Some(_) => {}
+            None => self.since = Some((now, lag)),
+        }
+    }
 }
 
 impl State {
@@ -158,6 +257,10 @@ impl State {
             polling_paused: false,
             copy_limit: None,
             opened: None,
+            prompt: None,
+            search: None,
+            context_return: None,
+            catch_up: CatchUp::default(),
         };
         state.refresh_activity();
         state
@@ -165,10 +268,14 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
+        if self.prompt.is_some() && matches!(self.mode, Mode::List) {
+            return Context::Prompt;
+        }
         match &self.mode {
             Mode::List if self.filter.focused => Context::Filter,
             Mode::List | Mode::Fatal(_) => Context::List,
             Mode::Detail(_) => Context::Detail,
+            Mode::Counts(_) => Context::Counts,
             Mode::Help { .. } => Context::Help,
         }
     }

@@ -7,7 +7,7 @@ use crate::app::editor::Edit;
 use crate::app::keymap::{Command, Context, Key};
 use crate::app::layout::{self, Areas};
 use crate::app::quick;
-use crate::app::state::{Mode, State};
+use crate::app::state::{Mode, PromptKind, State};
 use crate::clock::Zone;
 use crate::poller::PollControl;
 use crate::sanitize::clean_json;
@@ -22,10 +22,12 @@ impl State {
         let command = Key::from_event(&key).and_then(|k| self.keymap.command(context, k));
         match command {
             Some(command) => self.update(Action::Command(command)),
-            None if context == Context::Filter => match Edit::from_key(&key) {
-                Some(edit) => self.update(Action::Edit(edit)),
-                None => Outcome::none(),
-            },
+            None if matches!(context, Context::Filter | Context::Prompt) => {
+                match Edit::from_key(&key) {
+                    Some(edit) => self.update(Action::Edit(edit)),
+                    None => Outcome::none(),
+                }
+            }
             None => Outcome::none(),
         }
     }
@@ -35,6 +37,14 @@ impl State {
             // A bound key always answers on screen (a move, a notice, an overlay).
             Action::Command(command) => (self.command(command), true),
             Action::Edit(edit) => {
+                if let Some(prompt) = &mut self.prompt {
+                    prompt.editor.apply(edit);
+                    prompt.error = None;
+                    return Outcome {
+                        effects: Vec::new(),
+                        redraw: true,
+                    };
+                }
                 if !self.filter.focused {
                     return Outcome::none();
                 }
@@ -58,6 +68,12 @@ impl State {
                     Mode::List => self.move_by(rows as isize),
                     Mode::Detail(_) => self.scroll_detail(rows as isize, false),
                     Mode::Help { .. } => self.scroll_help(rows as isize),
+                    Mode::Counts(_) => {
+                        let command = if rows > 0 { Command::Down } else { Command::Up };
+                        for _ in 0..rows.unsigned_abs() {
+                            self.counts_command(command);
+                        }
+                    }
                     Mode::Fatal(_) => {}
                 }
                 (Vec::new(), self.place() != before)
@@ -87,6 +103,7 @@ impl State {
         let (detail, help) = match &self.mode {
             Mode::Detail(detail) => (detail.scroll, 0),
             Mode::Help { scroll, .. } => (0, usize::from(*scroll)),
+            Mode::Counts(panel) => (panel.row, panel.group),
             _ => (0, 0),
         };
         (self.cursor.clone(), detail, help)
@@ -102,6 +119,14 @@ impl State {
             Context::Filter => self.filter_command(command),
             Context::Detail => self.detail_command(command),
             Context::Help => self.help_command(command),
+            Context::Counts => {
+                self.counts_command(command);
+                Vec::new()
+            }
+            Context::Prompt => {
+                self.prompt_command(command);
+                Vec::new()
+            }
         }
     }
 
@@ -123,6 +148,10 @@ impl State {
             Command::ClearFilter => {
                 if self.notice.is_some() {
                     self.notice = None;
+                } else if self.context_return.is_some() {
+                    self.leave_context();
+                } else if self.search.is_some() {
+                    self.search = None;
                 } else {
                     self.set_filter_text("");
                 }
@@ -144,6 +173,16 @@ impl State {
                 self.notify(format!("time window: {label}"), false);
             }
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
+            Command::Counts => self.open_counts(),
+            Command::FilterNew => {
+                let (_, text) = quick::cycle_new(self.filter.editor.text());
+                self.set_filter_text(&text);
+            }
+            Command::Search => self.open_prompt(PromptKind::Search),
+            Command::GotoTime => self.open_prompt(PromptKind::GotoTime),
+            Command::NextMatch => self.step_match(true),
+            Command::PrevMatch => self.step_match(false),
+            Command::ShowContext => self.show_context(),
             Command::TogglePolling => {
                 self.polling_paused = !self.polling_paused;
                 let (control, text) = if self.polling_paused {
@@ -167,6 +206,7 @@ impl State {
         match command {
             Command::ApplyFilter => {
                 self.filter.focused = false;
+                self.context_return = None;
                 if self.filter.error.is_none() {
                     let text = self.filter.editor.text().to_owned();
                     self.filter.history.push(&text);
@@ -229,6 +269,11 @@ impl State {
             Command::CopyEntry => return self.copy_entry(false),
             Command::CopyEntryRaw => return self.copy_entry(true),
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
+            Command::NextEntry => self.step_detail_entry(1),
+            Command::PrevEntry => self.step_detail_entry(-1),
+            Command::FilterUser => self.narrow("user"),
+            Command::FilterType => self.narrow("type"),
+            Command::FilterIp => self.narrow("ip"),
             _ => {}
         }
         Vec::new()
@@ -249,7 +294,7 @@ impl State {
         Vec::new()
     }
 
-    fn open_help(&mut self) {
+    pub(super) fn open_help(&mut self) {
         let under = std::mem::replace(&mut self.mode, Mode::List);
         self.mode = Mode::Help {
             scroll: 0,

@@ -16,23 +16,35 @@ pub struct Search {
 impl Search {
     /// The entries of `view` that match `query`.
     pub fn new(store: &Store, view: &View, query: &Query) -> Search {
-        let matching = View::new(store, query);
-        let (a, b) = (view.indices(), matching.indices());
+        let mut search = Search::default();
+        search.extend(store, view, query, 0);
+        search
+    }
+
+    /// Adds the matches among the view's positions from `from` on (the view grew by a batch that did
+    /// not reorder the store): a batch costs what it holds.
+    pub fn extend(&mut self, store: &Store, view: &View, query: &Query, from: usize) {
+        let keep = self.hits.partition_point(|&h| h < from);
+        self.hits.truncate(keep);
+        let Some(&first) = view.indices().get(from) else {
+            return;
+        };
+        let mut matching = View::default();
+        matching.extend(store, query, first);
+        let (a, b) = (&view.indices()[from..], matching.indices());
         // Both ascending: one merge.
-        let mut hits = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
             match a[i].cmp(&b[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    hits.push(i);
+                    self.hits.push(from + i);
                     i += 1;
                     j += 1;
                 }
             }
         }
-        Search { hits }
     }
 
     /// Matches in the view.
@@ -113,6 +125,15 @@ mod tests {
             assert_eq!(search.prev_match(from), prev, "prev from {from}");
         }
         assert_eq!(search.rank(5), Some(2));
+        // Grown in two steps, the matches are those of one search over the whole view.
+        let mut grown = Search::new(&store, &View::default(), &Query::parse("carol", 0).unwrap());
+        grown.extend(&store, &all, &Query::parse("carol", 0).unwrap(), 4);
+        assert_ne!(grown, search, "positions before 4 were not looked at");
+        grown.extend(&store, &all, &Query::parse("carol", 0).unwrap(), 0);
+        assert_eq!(grown, search);
+        let mut partial = Search::new(&store, &all, &Query::parse("carol", 0).unwrap());
+        partial.extend(&store, &all, &Query::parse("carol", 0).unwrap(), 3);
+        assert_eq!(partial, search);
         let none = Search::new(&store, &all, &Query::parse("nobody", 0).unwrap());
         assert_eq!((none.next_match(0), none.prev_match(0)), (None, None));
     }

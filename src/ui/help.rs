@@ -38,18 +38,25 @@ impl Help<'_> {
     /// The log pane's keys, then the rest: side by side on a wide screen, one after the other otherwise.
     fn columns(keymap: &Keymap) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
         let mut left = Vec::new();
-        Help::section(keymap, Context::List, &mut left);
+        for context in [Context::List, Context::Prompt, Context::Help] {
+            Help::section(keymap, context, &mut left);
+        }
         let mut right = Vec::new();
-        for context in [Context::Filter, Context::Detail, Context::Help] {
+        for context in [Context::Filter, Context::Detail, Context::Counts] {
             Help::section(keymap, context, &mut right);
         }
         right.push(Line::raw(""));
+        right.push(Line::styled(theme::MARK_LEGEND, theme::dim()));
         right.push(Line::styled(
-            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
+            "~ after a time: the timestamp is unreadable, the id's time stands in",
             theme::dim(),
         ));
         right.push(Line::styled(
-            "Marks: ! failure · # privileged · ~ after a time: unreadable timestamp, id's",
+            "Search hits underlined · counts bars: log scale over the view's time",
+            theme::dim(),
+        ));
+        right.push(Line::styled(
+            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
             theme::dim(),
         ));
         right.push(Line::styled(

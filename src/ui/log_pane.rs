@@ -21,7 +21,8 @@ pub struct Columns {
     pub ip: u16,
 }
 
-const MARK: u16 = 1;
+/// The two marks before the time: failure or privilege, then first seen.
+const MARK: u16 = 2;
 
 /// Drawn right after a time that is the id's because the entry's timestamp could not be read.
 pub const UNREADABLE_TIME: &str = "~";
@@ -61,6 +62,10 @@ pub struct LogPane<'a> {
     pub rows: &'a [Row<'a>],
     /// Which of `rows` is selected.
     pub selected: Option<usize>,
+    /// Per row, its first-seen flags (`store::first_seen`); missing rows count as none.
+    pub first_seen: &'a [u8],
+    /// Per row, whether it matches the search in effect; missing rows do not.
+    pub matches: &'a [bool],
     pub zone: Zone,
     /// Shown instead of rows when there are none (loading, nothing matches).
     pub placeholder: &'a str,
@@ -101,6 +106,10 @@ impl Widget for LogPane<'_> {
         for (i, row) in self.rows.iter().take(body.height.into()).enumerate() {
             let y = body.y + i as u16;
             let mut style = theme::row(row.kind);
+            let hit = self.matches.get(i).copied().unwrap_or(false);
+            if hit {
+                style = style.patch(theme::search_hit());
+            }
             if self.selected == Some(i) {
                 style = style.patch(theme::selected());
             }
@@ -110,8 +119,12 @@ impl Widget for LogPane<'_> {
                 ..body
             };
             buf.set_style(line_area, style);
-            let line = row_line(row, columns, body.width, self.zone);
+            let flags = self.first_seen.get(i).copied().unwrap_or(0);
+            let line = row_line(row, flags, columns, body.width, self.zone);
             buf.set_line(body.x, y, &line, body.width);
+            if hit {
+                buf.set_style(line_area, theme::search_hit());
+            }
             if self.selected == Some(i) {
                 buf.set_style(line_area, theme::selected());
             }
@@ -136,7 +149,7 @@ fn heading_line(columns: Columns, width: u16, zone: Zone) -> Line<'static> {
         time = zone.label().to_ascii_uppercase();
     }
     let mut spans = vec![
-        Span::raw(" "),
+        Span::raw("  "),
         cell(&time, columns.time),
         Span::raw(" "),
         cell("USER", columns.user),
@@ -152,9 +165,10 @@ fn heading_line(columns: Columns, width: u16, zone: Zone) -> Line<'static> {
     Line::from(spans)
 }
 
-fn row_line<'a>(row: &Row<'_>, columns: Columns, width: u16, zone: Zone) -> Line<'a> {
+fn row_line<'a>(row: &Row<'_>, flags: u8, columns: Columns, width: u16, zone: Zone) -> Line<'a> {
     let mut spans = vec![
         Span::raw(theme::marker(row.kind)),
+        Span::styled(theme::new_marker(flags), theme::new_mark()),
         cell(&zone.format(row.ts, columns.time_format()), columns.time),
         Span::raw(if row.ts_readable {
             " "

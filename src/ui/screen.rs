@@ -4,14 +4,16 @@ use ratatui::Frame;
 
 use crate::app::keymap::{Command, Context};
 use crate::app::layout::Areas;
-use crate::app::state::{Mode, State};
+use crate::app::state::{COUNTS_TOP, Mode, PromptKind, State};
 use crate::poller::ConnState;
 use crate::ui::activity::Activity;
+use crate::ui::counts::CountsView;
 use crate::ui::detail::Detail;
 use crate::ui::error_screen::ErrorScreen;
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::help::Help;
 use crate::ui::log_pane::LogPane;
+use crate::ui::prompt_bar::PromptBar;
 use crate::ui::status_bar::StatusBar;
 
 /// Draws the state. Pure: reads the state, writes the frame, nothing else.
@@ -52,10 +54,32 @@ pub fn render(state: &State, frame: &mut Frame) {
         error_column: state.filter.error.as_ref().map(|e| e.column),
         ..bar
     };
-    if let Some(position) = bar.cursor_position(areas.filter) {
-        frame.set_cursor_position(position);
+    match &state.prompt {
+        Some(prompt) if matches!(state.mode, Mode::List) => {
+            let (label, example) = match prompt.kind {
+                PromptKind::Search => (
+                    "search",
+                    "words or user:alice ip:10.0.0.0/8 (the filter stays)",
+                ),
+                PromptKind::GotoTime => ("go to", "14:05, -2h or 2025-02-11T16:08:44"),
+            };
+            let prompt_bar = PromptBar {
+                label,
+                example,
+                text: prompt.editor.text(),
+                cursor: prompt.editor.cursor(),
+                error: prompt.error.as_deref(),
+            };
+            frame.set_cursor_position(prompt_bar.cursor_position(areas.filter));
+            frame.render_widget(prompt_bar, areas.filter);
+        }
+        _ => {
+            if let Some(position) = bar.cursor_position(areas.filter) {
+                frame.set_cursor_position(position);
+            }
+            frame.render_widget(bar, areas.filter);
+        }
     }
-    frame.render_widget(bar, areas.filter);
 
     let (mode, help_scroll) = match &state.mode {
         Mode::Help { scroll, under } => (under.as_ref(), Some(*scroll)),
@@ -71,18 +95,34 @@ pub fn render(state: &State, frame: &mut Frame) {
             },
             areas.body,
         ),
+        Mode::Counts(panel) => frame.render_widget(
+            CountsView {
+                counts: &panel.counts,
+                store: &state.store,
+                dimension: panel.dimension(),
+                row: panel.row,
+                top: COUNTS_TOP,
+                zone: state.zone,
+            },
+            areas.body,
+        ),
         _ => render_log(state, frame, areas),
     }
     let context = match mode {
         Mode::Detail(_) => Context::Detail,
+        Mode::Counts(_) => Context::Counts,
+        _ if state.prompt.is_some() => Context::Prompt,
         _ => Context::List,
     };
     let hints = hints(state, context);
+    let place = place(state);
     frame.render_widget(
         StatusBar {
             status: &state.status,
             now: state.now,
             notice: state.notice.as_ref(),
+            place: &place,
+            catch_up: state.catch_up.eta,
             hints: &hints,
             opened: state.opened.as_ref(),
         },
@@ -108,6 +148,11 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         .map(|&i| state.store.get(i))
         .collect();
     let rows: Vec<_> = entries.iter().map(|e| e.row()).collect();
+    let first_seen: Vec<u8> = entries.iter().map(|e| e.first_seen()).collect();
+    let matches: Vec<bool> = match &state.search {
+        Some(search) => (top..end).map(|p| search.hits.is_hit(p)).collect(),
+        None => Vec::new(),
+    };
     let selected = state
         .selected_position()
         .and_then(|p| p.checked_sub(top))
@@ -131,6 +176,8 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         LogPane {
             rows: &rows,
             selected,
+            first_seen: &first_seen,
+            matches: &matches,
             zone: state.zone,
             placeholder,
             follow_key: &state.keymap.hint(Context::List, Command::Follow),
@@ -147,8 +194,17 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
 /// The main keys of a context, from the keymap.
 fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
     let wanted: &[(Command, &str)] = match context {
+        Context::Counts => &[
+            (Command::Close, "back"),
+            (Command::NarrowValue, "narrow"),
+            (Command::ExcludeValue, "exclude"),
+            (Command::NextGroup, "group"),
+            (Command::Help, "help"),
+        ],
+        Context::Prompt => &[(Command::Submit, "go"), (Command::Close, "cancel")],
         Context::Detail => &[
             (Command::Close, "back"),
+            (Command::NextEntry, "next entry"),
             (Command::NextField, "field"),
             (Command::CopyField, "copy field"),
             (Command::CopyEntry, "copy entry"),
@@ -158,8 +214,9 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             (Command::Help, "help"),
             (Command::OpenFilter, "filter"),
             (Command::OpenDetail, "detail"),
+            (Command::Counts, "counts"),
+            (Command::Search, "search"),
             (Command::CopyEntry, "copy"),
-            (Command::ExportJsonl, "export"),
             (Command::Follow, "follow"),
             (Command::Quit, "quit"),
         ],
@@ -173,9 +230,65 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// Where the user stands: the row of the view, following or paused, the loaded time range, the search
+/// and the context in effect.
+fn place(state: &State) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(back) = &state.context_return {
+        let what = if back.same_user {
+            "same user"
+        } else {
+            "all entries"
+        };
+        parts.push(format!(
+            "context: {what} · {} more · {} back",
+            state.keymap.hint(Context::List, Command::ShowContext),
+            state.keymap.hint(Context::List, Command::ClearFilter)
+        ));
+    }
+    let len = state.view.len();
+    if len > 0 {
+        let row = state.selected_position().map_or(len, |p| p + 1);
+        parts.push(format!("row {row} of {len}"));
+        parts.push(if state.cursor.following {
+            "following".to_owned()
+        } else {
+            "paused".to_owned()
+        });
+    }
+    if let Some(last_index) = state.store.len().checked_sub(1) {
+        // The store is in id order, which is time order but for stragglers: its ends are the range.
+        let (first, last) = (
+            state.store.get(0).ts(),
+            state.store.get(last_index as u32).ts(),
+        );
+        const DAY: i64 = 86_400 * 1_000_000_000;
+        let format = if last - first >= DAY {
+            "%m-%d %H:%M"
+        } else {
+            "%H:%M"
+        };
+        parts.push(format!(
+            "{}–{}",
+            state.zone.format(first, format),
+            state.zone.format(last, format)
+        ));
+    }
+    if let Some(search) = &state.search {
+        let rank = state.selected_position().and_then(|p| search.hits.rank(p));
+        let text: String = search.text.chars().take(24).collect();
+        parts.push(match rank {
+            Some(rank) => format!("“{text}” {rank}/{}", search.hits.len()),
+            None => format!("“{text}” {} matches", search.hits.len()),
+        });
+    }
+    parts
+}
+
 /// "tab field · c copy field · y copy entry · esc back", with the keys the keymap binds.
 fn detail_keys(state: &State) -> String {
     [
+        (Command::NextEntry, "next entry"),
         (Command::NextField, "field"),
         (Command::CopyField, "copy field"),
         (Command::CopyEntry, "copy entry"),

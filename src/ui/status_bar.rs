@@ -19,6 +19,11 @@ pub struct StatusBar<'a> {
     pub status: &'a PollStatus,
     pub now: UnixNanos,
     pub notice: Option<&'a Notice>,
+    /// Where the user stands, right after the connection: `row 5 of 12`, following or paused, the
+    /// loaded time range, the search. Paused parts are drawn as warnings.
+    pub place: &'a [String],
+    /// The estimated time left to catch up, when behind by a minute or more.
+    pub catch_up: Option<std::time::Duration>,
     /// (keys, what they do) for the hint line when there is no notice.
     pub hints: &'a [(String, &'static str)],
     /// Saved files being read (`auditui open`): shown instead of the connection.
@@ -86,11 +91,27 @@ impl StatusBar<'_> {
             spans.push(Span::styled(" · ", theme::dim()));
             spans.push(Span::styled(text, style));
         };
+        // Behind by more than a minute, how far comes first: it is what the user waits for.
+        if let Some(lag) = s.lag.filter(|l| l.as_secs() >= 60) {
+            let mut text = format!("{} behind", span(lag));
+            if let Some(eta) = self.catch_up {
+                text.push_str(&format!(" · ~{} to catch up", span(eta)));
+            }
+            part(text, theme::warning());
+        }
+        for place in self.place {
+            let style = if place.starts_with("paused") || place.starts_with("context") {
+                theme::warning()
+            } else {
+                Style::new()
+            };
+            part(clean(place).into_owned(), style);
+        }
         match s.last_ok {
             Some(t) => part(format!("polled {} ago", ago(self.now, t)), Style::new()),
             None => part("not polled yet".into(), theme::dim()),
         }
-        if let Some(lag) = s.lag {
+        if let Some(lag) = s.lag.filter(|l| l.as_secs() < 60) {
             part(format!("lag {}s", lag.as_secs()), Style::new());
         }
         let budget_style =
@@ -167,6 +188,17 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A span of time as a person says it: `22h`, `3 min`, `40s`, `3d`.
+pub fn span(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{} min", s.div_ceil(60)),
+        3600..172_800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
 }
 
 impl Widget for StatusBar<'_> {

@@ -76,6 +76,39 @@ pub fn marker(kind: &str) -> &'static str {
     }
 }
 
+/// The second mark: what the entry shows that is new for its user (see `store::first_seen`), readable
+/// without colour.
+pub fn new_marker(flags: u8) -> &'static str {
+    use crate::store::first_seen::{FIRST_OF_USER, NEW_IP, NEW_TYPE, NEW_UA};
+    if flags & NEW_IP != 0 {
+        "+"
+    } else if flags & (NEW_UA | NEW_TYPE) != 0 {
+        "*"
+    } else if flags & FIRST_OF_USER != 0 {
+        "^"
+    } else {
+        " "
+    }
+}
+
+/// The legend of both marks, for the help.
+pub const MARK_LEGEND: &str =
+    "Marks: ! failed  # admin  + new IP for the user  * new agent/type  ^ first";
+
+pub fn new_mark() -> Style {
+    Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// A row that matches the search in effect.
+pub fn search_hit() -> Style {
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::UNDERLINED)
+}
+
 pub fn selected() -> Style {
     Style::new()
         .bg(Color::DarkGray)
