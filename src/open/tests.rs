@@ -87,8 +87,9 @@ fn several_files_are_merged_in_id_order_each_entry_once_and_bad_lines_are_listed
     // The first file is cut in the middle of a line of its own, and holds a line of rubbish.
     let mut first = a[..2000].join("\n");
     first.push_str("\nnot an entry\n");
+    // The second, an array, holds an element that is not an entry.
     let second = format!(
-        "[{}]",
+        "[{},17]",
         a[1500..]
             .iter()
             .chain(&b)
@@ -118,8 +119,8 @@ fn several_files_are_merged_in_id_order_each_entry_once_and_bad_lines_are_listed
     for i in 0..store.len() as u32 {
         assert_eq!(store.get(i).json_line(), expected.get(i).json_line());
     }
-    // The generator truncates the 1000th line of each set: a's at line 1000 of the first file, b's as
-    // an element of the array; and the rubbish at line 2001.
+    // The generator truncates the 1000th line of a set: a's at line 1000 of the first file; the rubbish
+    // at line 2001; the array's bad element (an array has no lines: 0).
     let places: Vec<(String, u64)> = bad
         .iter()
         .map(|b| (b.file.file_name().unwrap().to_string_lossy().into(), b.line))

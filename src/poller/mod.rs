@@ -23,6 +23,7 @@
 //!         PollEvent::Rejected(rejected) => { /* malformed entries: count and show them */ }
 //!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
 //!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
+//!         PollEvent::Loaded(_) => { /* blocks of saved files: sent by `auditui open`'s loader, not here */ }
 //!         PollEvent::Stopped { reason } => break,
 //!     }
 //! }

@@ -48,7 +48,7 @@ impl Help<'_> {
         right.push(Line::raw(""));
         right.push(Line::styled(theme::MARK_LEGEND, theme::dim()));
         right.push(Line::styled(
-            "~ after a time: the timestamp is unreadable, the id's time stands in",
+            "~ after a time: unreadable timestamp (the id's time stands in)",
             theme::dim(),
         ));
         right.push(Line::styled(
