@@ -224,6 +224,31 @@ fn batch_of_100_with_the_counts_panel_open(bencher: divan::Bencher) {
         });
 }
 
+/// A batch of 100 entries arriving on a copy of the million without the counts panel: the
+/// baseline of the bench above.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn batch_of_100_without_the_counts_panel(bencher: divan::Bencher) {
+    let state = STATE.lock().unwrap();
+    let mut next = ENTRIES;
+    bencher
+        .with_inputs(|| {
+            let mut copy = State::new(Keymap::defaults(), "bench", NOW);
+            copy.store = std::sync::Arc::new((*state.store).clone());
+            copy.view = state.view.clone();
+            copy.update(Action::Resize {
+                width: 120,
+                height: 40,
+            });
+            let batch: Vec<Entry> = (next..next + 100).map(generated).collect();
+            next += 100;
+            (copy, batch)
+        })
+        .bench_local_values(|(mut copy, batch)| {
+            copy.update(Action::Poll(PollEvent::Entries(batch)));
+            copy
+        });
+}
+
 /// `n` with a search for one user of the 5,000 open over the million, and a frame.
 #[divan::bench]
 fn next_search_match_and_draw(bencher: divan::Bencher) {
