@@ -22,6 +22,7 @@
 //!         PollEvent::Entries(entries) => { /* new entries, ascending by id, each once */ }
 //!         PollEvent::Rejected(rejected) => { /* malformed entries: count and show them */ }
 //!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
+//!         PollEvent::Loaded(_) => { /* only `auditui open`'s loader sends these */ }
 //!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
 //!         PollEvent::Stopped { reason } => break,
 //!     }
