@@ -128,6 +128,7 @@ fn several_files_are_merged_in_id_order_each_entry_once_and_bad_lines_are_listed
     assert!(places.contains(&("a.jsonl".into(), 1000)), "{places:?}");
     assert!(places.contains(&("a.jsonl".into(), 2001)), "{places:?}");
     assert!(places.contains(&("b.json".into(), 0)), "{places:?}");
+    assert_eq!(places.len(), 3, "{places:?}");
     assert_eq!(last.bad, bad.len() as u64);
 }
 

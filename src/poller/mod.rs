@@ -22,8 +22,8 @@
 //!         PollEvent::Entries(entries) => { /* new entries, ascending by id, each once */ }
 //!         PollEvent::Rejected(rejected) => { /* malformed entries: count and show them */ }
 //!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
+//!         PollEvent::Loaded(_) => { /* only `auditui open`'s loader sends these */ }
 //!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
-//!         PollEvent::Loaded(_) => { /* blocks of saved files: sent by `auditui open`'s loader, not here */ }
 //!         PollEvent::Stopped { reason } => break,
 //!     }
 //! }
