@@ -23,11 +23,13 @@ fn main() -> anyhow::Result<()> {
     let mut pages = Vec::new();
     let mut json_bytes = 0u64;
     for _ in 0..count.div_ceil(1000) {
+        // The generator truncates a line now and then on purpose: left out, as sync would reject it.
         let page: Vec<Entry> = (0..1000)
-            .map(|_| {
+            .filter_map(|_| {
                 let line = generator.next_line();
+                let entry = Entry::parse(&line).ok()?;
                 json_bytes += line.len() as u64 + 1;
-                Entry::parse(&line).expect("generated entries parse")
+                Some(entry)
             })
             .collect();
         pages.push(page);

@@ -32,8 +32,14 @@ pub enum Role {
 }
 
 /// Opens the archive at `path` for the window from `since` to `now`: as its writer when nobody else
-/// is, else as a reader following the writer.
-pub fn open(path: &Path, since: UnixNanos, now: UnixNanos) -> Result<History, ArchiveError> {
+/// is, else as a reader following the writer. With `hide_own`, the fetches of every session that
+/// wrote the archive (its remembered user agents) are left out, as the live view hides its own.
+pub fn open(
+    path: &Path,
+    since: UnixNanos,
+    now: UnixNanos,
+    hide_own: bool,
+) -> Result<History, ArchiveError> {
     let what = format!("the auditui TUI (pid {})", std::process::id());
     let role = match Archive::open_write(path, &what) {
         Ok(writer) => Role::Writer(writer),
@@ -47,7 +53,7 @@ pub fn open(path: &Path, since: UnixNanos, now: UnixNanos) -> Result<History, Ar
         Role::Writer(writer) => writer.archive(),
         Role::Follower { archive, .. } => archive,
     };
-    let entries = read_after(archive, since, None)?;
+    let entries = read_after(archive, since, None, hide_own)?;
     let coverage = archive.coverage(since, Some(now))?;
     let note = describe(entries.len(), since, now, &coverage, &role);
     Ok(History {
@@ -57,17 +63,20 @@ pub fn open(path: &Path, since: UnixNanos, now: UnixNanos) -> Result<History, Ar
     })
 }
 
-/// The archived entries from `since` on (after `after`, when given), in id order; stored entries that
-/// no longer parse are skipped and logged.
+/// The archived entries from `since` on (after `after`, when given), in id order, without the
+/// remembered sessions' own fetches when `hide_own`; stored entries that no longer parse are skipped
+/// and logged.
 fn read_after(
     archive: &Archive,
     since: UnixNanos,
     after: Option<Uuid>,
+    hide_own: bool,
 ) -> Result<Vec<Entry>, ArchiveError> {
     let mut entries = Vec::new();
     let select = Select {
         since: Some(since),
         after,
+        without_own_fetches: hide_own,
         ..Select::default()
     };
     archive.entries(&select, |entry| {
@@ -202,13 +211,14 @@ pub fn write_through(
 }
 
 /// Follows an archive another process writes: every `interval`, what it added after the newest entry
-/// seen. Spends no API request.
+/// seen (without the writers' own fetches when `hide_own`). Spends no API request.
 pub fn follow(
     archive: Archive,
     since: UnixNanos,
     last: Option<Uuid>,
     interval: Duration,
     note: String,
+    hide_own: bool,
 ) -> (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>) {
     let (to_app, from_archive) = mpsc::channel(16);
     let (control, mut controls) = mpsc::channel(8);
@@ -219,7 +229,7 @@ pub fn follow(
         let mut received = 0u64;
         loop {
             if !paused {
-                let found = read_after(&archive, since, last);
+                let found = read_after(&archive, since, last, hide_own);
                 let mut status = PollStatus {
                     state: ConnState::Live,
                     last_ok: Some(crate::clock::now()),

@@ -197,6 +197,11 @@ async fn a_restart_shows_the_archived_history_before_any_request_and_spends_at_m
             .count()
     };
     assert_eq!(own(&first.finished.state), 0);
+    assert_eq!(
+        own(&second.finished.state),
+        0,
+        "the first session's fetches, read back from the archive, stay hidden too"
+    );
     let reader = auditui::archive::Archive::open_read(&archive).unwrap();
     let fetches = reader
         .count(&auditui::archive::Select {

@@ -134,60 +134,73 @@ pub fn prepare(
         (_, Start::Earliest) => i64::MIN,
         _ => now - ARCHIVE_LOOKBACK_NANOS,
     };
-    let history = archive.and_then(|path| match history::open(&path, window_start, now) {
-        Ok(history) => Some(history),
-        Err(err) => {
-            tracing::warn!("archive not used: {err}");
-            state.update(Action::Report(Notice {
-                text: format!("archive not used: {err}"),
-                is_error: true,
-            }));
-            None
-        }
-    });
-    let poller: PollerStart =
-        match history {
-            None => Box::pin(async move {
-                config.self_filter = identify_self(&client, agent).await;
-                poller::spawn(client, config)
-            }),
-            Some(History {
-                entries,
-                note,
-                role,
-            }) => {
-                let last = entries.last().map(|e| e.id);
-                state.update(Action::Poll(PollEvent::Entries(entries)));
-                state.status.archive = Some(note.clone());
-                match role {
-                    Role::Writer(mut writer) => {
-                        let (resume, seed) = history::plan(&writer, window_start)?;
-                        if let Start::After(_) = resume {
-                            config.start = resume;
-                        }
-                        let seed = match (&config.start, seed) {
-                            (Start::Since(at), Seed::Since(_)) => Seed::Since(*at),
-                            (Start::Earliest, _) => Seed::Earliest,
-                            (_, seed) => seed,
-                        };
-                        writer.follow(seed)?;
-                        // The archive keeps every entry, this tool's own fetches included (as
-                        // `sync` does): they are hidden on the way to the screen instead.
-                        let hide_own = !config.show_self;
-                        config.show_self = true;
-                        Box::pin(async move {
-                            config.self_filter = identify_self(&client, agent).await;
-                            let own = hide_own.then(|| config.self_filter.clone());
-                            let link = poller::spawn(client, config);
-                            history::write_through(writer, link, note, own)
-                        })
-                    }
-                    Role::Follower { archive, .. } => Box::pin(async move {
-                        history::follow(archive, window_start, last, interval, note)
-                    }),
+    let hide_own = !watch.show_self;
+    let history =
+        archive.and_then(
+            |path| match history::open(&path, window_start, now, hide_own) {
+                Ok(history) => Some(history),
+                Err(err) => {
+                    tracing::warn!("archive not used: {err}");
+                    state.update(Action::Report(Notice {
+                        text: format!("archive not used: {err}"),
+                        is_error: true,
+                    }));
+                    None
                 }
+            },
+        );
+    let poller: PollerStart = match history {
+        None => Box::pin(async move {
+            config.self_filter = identify_self(&client, agent).await;
+            poller::spawn(client, config)
+        }),
+        Some(History {
+            entries,
+            note,
+            role,
+        }) => {
+            let last = entries.last().map(|e| e.id);
+            state.update(Action::Poll(PollEvent::Entries(entries)));
+            state.status.archive = Some(note.clone());
+            match role {
+                Role::Writer(mut writer) => {
+                    let (resume, seed) = history::plan(&writer, window_start)?;
+                    if let Start::After(_) = resume {
+                        config.start = resume;
+                    }
+                    let seed = match (&config.start, seed) {
+                        (Start::Since(at), Seed::Since(_)) => Seed::Since(*at),
+                        (Start::Earliest, _) => Seed::Earliest,
+                        (_, seed) => seed,
+                    };
+                    writer.follow(seed)?;
+                    // Remembered before the first request, so a later session over the archive
+                    // can leave this one's fetches out (as `sync` does).
+                    writer.remember_agent(&agent, now)?;
+                    // Earlier sessions' last fetches are logged after they stopped: they arrive
+                    // here and are hidden like this session's own.
+                    let earlier = writer.archive().own_agents()?;
+                    // The archive keeps every entry, this tool's own fetches included (as
+                    // `sync` does): they are hidden on the way to the screen instead.
+                    config.show_self = true;
+                    Box::pin(async move {
+                        config.self_filter = identify_self(&client, agent).await;
+                        for earlier in earlier {
+                            if !config.self_filter.agents.contains(&earlier) {
+                                config.self_filter.agents.push(earlier);
+                            }
+                        }
+                        let own = hide_own.then(|| config.self_filter.clone());
+                        let link = poller::spawn(client, config);
+                        history::write_through(writer, link, note, own)
+                    })
+                }
+                Role::Follower { archive, .. } => Box::pin(async move {
+                    history::follow(archive, window_start, last, interval, note, hide_own)
+                }),
             }
-        };
+        }
+    };
     Ok((state, poller))
 }
 
