@@ -192,21 +192,7 @@ async fn a_restart_with_state_cuts_the_partial_line_a_killed_run_left_in_the_fil
         .append(true)
         .open(&out_path)
         .unwrap();
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
-        .arg("tail")
-        .args(["--base-url", &sim.base_url()])
-        .args(["--from-start", "--max", "3", "--state", &state])
-        .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
-        .stdin(std::process::Stdio::null())
-        .stdout(out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-        .wait_with_output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&status.stderr);
-    assert!(status.status.success(), "{stderr}");
+    let stderr = tail_into(&sim, &state, &[], out).await;
     assert!(stderr.contains("cut a partial last line"), "{stderr}");
     let text = std::fs::read_to_string(&out_path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -241,20 +227,19 @@ async fn a_filter_that_begins_with_a_dash_is_a_filter_not_an_option() {
     }
 }
 
-/// `auditui tail --state STATE --format csv --max 3`, stdout opened on `out` (`>` or `>>`).
-async fn csv_batch(sim: &auditui::simulator::SimHandle, state: &str, out: std::fs::File) {
+/// `auditui tail --from-start --max 3 --state STATE` and `extra`, stdout opened on `out` (as `>` or `>>`
+/// open it); succeeds, and gives what it wrote on stderr.
+async fn tail_into(
+    sim: &auditui::simulator::SimHandle,
+    state: &str,
+    extra: &[&str],
+    out: std::fs::File,
+) -> String {
     let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_auditui"))
         .arg("tail")
         .args(["--base-url", &sim.base_url()])
-        .args([
-            "--from-start",
-            "--max",
-            "3",
-            "--format",
-            "csv",
-            "--state",
-            state,
-        ])
+        .args(["--from-start", "--max", "3", "--state", state])
+        .args(extra)
         .env("HARVEY_API_TOKEN", auditui::simulator::DEMO_TOKEN)
         .stdin(std::process::Stdio::null())
         .stdout(out)
@@ -264,11 +249,9 @@ async fn csv_batch(sim: &auditui::simulator::SimHandle, state: &str, out: std::f
         .wait_with_output()
         .await
         .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&status.stderr).into_owned();
+    assert!(status.status.success(), "{stderr}");
+    stderr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,13 +262,25 @@ async fn a_resumed_csv_run_into_an_empty_file_writes_its_header_and_one_appendin
     let (first, second) = (dir.path().join("1.csv"), dir.path().join("2.csv"));
     // As `> 1.csv`, then `> 2.csv` (a batch file per run, as a loader such as ClickHouse reads), then
     // `>> 2.csv`.
-    csv_batch(&sim, &state, std::fs::File::create(&first).unwrap()).await;
-    csv_batch(&sim, &state, std::fs::File::create(&second).unwrap()).await;
+    tail_into(
+        &sim,
+        &state,
+        &["--format", "csv"],
+        std::fs::File::create(&first).unwrap(),
+    )
+    .await;
+    tail_into(
+        &sim,
+        &state,
+        &["--format", "csv"],
+        std::fs::File::create(&second).unwrap(),
+    )
+    .await;
     let append = std::fs::OpenOptions::new()
         .append(true)
         .open(&second)
         .unwrap();
-    csv_batch(&sim, &state, append).await;
+    tail_into(&sim, &state, &["--format", "csv"], append).await;
     let header = auditui::export::CSV_HEADER;
     let first = std::fs::read_to_string(first).unwrap();
     let second = std::fs::read_to_string(second).unwrap();
