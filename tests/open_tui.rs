@@ -1,6 +1,8 @@
 //! `auditui open`: the loader on saved files driving the real app loop headless (`app::run::drive`), and
 //! the real binary's refusals before it takes a terminal.
 
+mod tui_support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,7 +10,6 @@ use std::process::Command;
 use auditui::app::keymap::Keymap;
 use auditui::app::run::{Finished, drive};
 use auditui::app::state::State;
-use auditui::clipboard::{Copier, CopyError, CopyMethod};
 use auditui::generate::{BENCH_END, Generator};
 use auditui::poller::PollEvent;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -16,18 +17,7 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::{mpsc, oneshot};
-
-struct NoClipboard;
-
-impl Copier for NoClipboard {
-    fn copy(&mut self, _text: &str) -> Result<CopyMethod, CopyError> {
-        Err(CopyError::Terminal("not in this test".into()))
-    }
-
-    fn max_bytes(&self) -> Option<usize> {
-        None
-    }
-}
+use tui_support::NoClipboard;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

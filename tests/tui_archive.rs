@@ -5,13 +5,14 @@
 
 mod tail_support;
 
+mod tui_support;
+
 use std::path::Path;
 use std::time::Duration;
 
 use auditui::app::keymap::Keymap;
 use auditui::app::run::{Finished, drive};
 use auditui::cli::WatchArgs;
-use auditui::clipboard::{Copier, CopyError, CopyMethod};
 use auditui::commands::live::{PollerStart, TuiExport, prepare};
 use auditui::config::{Connection, Token};
 use auditui::poller::{ConnState, PollEvent};
@@ -22,18 +23,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tail_support::start_simulator;
 use tokio::sync::{mpsc, oneshot};
-
-struct NoClipboard;
-
-impl Copier for NoClipboard {
-    fn copy(&mut self, _text: &str) -> Result<CopyMethod, CopyError> {
-        Err(CopyError::Terminal("not in this test".into()))
-    }
-
-    fn max_bytes(&self) -> Option<usize> {
-        None
-    }
-}
+use tui_support::NoClipboard;
 
 fn watch_args() -> WatchArgs {
     WatchArgs {

@@ -126,3 +126,21 @@ pub fn incident() -> Vec<Entry> {
         ),
     ]
 }
+
+/// A clipboard for loop tests that copy nothing: every copy is refused.
+pub struct NoClipboard;
+
+impl auditui::clipboard::Copier for NoClipboard {
+    fn copy(
+        &mut self,
+        _text: &str,
+    ) -> Result<auditui::clipboard::CopyMethod, auditui::clipboard::CopyError> {
+        Err(auditui::clipboard::CopyError::Terminal(
+            "not in this test".into(),
+        ))
+    }
+
+    fn max_bytes(&self) -> Option<usize> {
+        None
+    }
+}
