@@ -165,6 +165,13 @@ impl<S: AuditSource> Driver<S> {
                     Fault::Fatal(refusal) => {
                         self.schedule.on_fatal(end);
                         let text = self.status.last_error.clone().unwrap_or_default();
+                        let why = match refusal {
+                            Refusal::TokenRejected => "token rejected",
+                            Refusal::PermissionMissing => "permission missing",
+                            Refusal::Other => "request refused",
+                        };
+                        // The text is the sanitized, token-scrubbed message the status shows.
+                        tracing::error!("polling stopped for good ({why}): {text}");
                         Ok(Some(End::Failed(match refusal {
                             Refusal::TokenRejected => StopReason::TokenRejected(text),
                             Refusal::PermissionMissing => StopReason::PermissionMissing(text),
