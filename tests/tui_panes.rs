@@ -293,6 +293,8 @@ fn status(state: ConnState) -> PollStatus {
         rejected: 0,
         self_hidden: 14,
         archive: None,
+        offline: false,
+        retry_at: None,
     }
 }
 
@@ -331,6 +333,7 @@ fn status_bar_states() {
                 catch_up: None,
                 hints: &hints,
                 opened: None,
+                problems_key: "!",
             },
         );
         insta::assert_snapshot!(format!("status_bar_{name}"), terminal.backend());
@@ -351,6 +354,7 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
             catch_up: None,
             hints: &hints,
             opened: None,
+            problems_key: "!",
         },
     );
     let first = line(terminal.backend().buffer(), 0);
@@ -387,6 +391,7 @@ fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
             catch_up: None,
             hints: &hints,
             opened: None,
+            problems_key: "!",
         },
     );
     let first = line(terminal.backend().buffer(), 0);

@@ -264,3 +264,38 @@ fn the_help_and_error_screens_name_the_keys_of_a_rebound_keymap() {
     assert!(error.contains("Q to quit"), "{error}");
     assert!(!error.contains("q to quit"), "{error}");
 }
+
+/// The poller cannot reach the API: a long network error, hostile bytes and the token inside it.
+const OFFLINE_TOKEN: &str = "offline-screen-secret-token";
+
+fn offline(width: u16, height: u16) -> State {
+    auditui::sanitize::register_secret(OFFLINE_TOKEN);
+    let mut state = state(width, height);
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Retrying { attempt: 3 },
+        offline: true,
+        retry_at: Some(NOW + 12_000_000_000),
+        retries: 3,
+        budget_per_minute: 30,
+        last_error: Some(format!(
+            "network error: error sending request for url (https://api.harvey.ai/api/v1/logs/audit/latest): \
+             client error (Connect): tcp connect error: Connection refused (os error 111) \u{1b}[2J token={OFFLINE_TOKEN}"
+        )),
+        ..PollStatus::default()
+    })));
+    state
+}
+
+#[test]
+fn offline_says_so_and_when_it_tries_again() {
+    each_size("offline", offline);
+}
+
+#[test]
+fn the_problems_pane_shows_the_whole_error() {
+    each_size("problems_offline", |w, h| {
+        let mut state = offline(w, h);
+        keys(&mut state, "!");
+        state
+    });
+}

@@ -6,11 +6,11 @@ mod tui_support;
 use std::time::Duration;
 
 use auditui::app::action::{Action, Effect, ExportFormat};
-use auditui::app::keymap::Keymap;
+use auditui::app::keymap::{Command, Context, Keymap};
 use auditui::app::state::{Mode, State};
 use auditui::poller::{ConnState, PollEvent, PollStatus, StopReason};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_support::{NOW, entry, incident};
+use tui_support::{NOW, entry, incident, screen_text};
 
 fn state() -> State {
     let mut state = State::new(Keymap::defaults(), "test", NOW);
@@ -933,4 +933,55 @@ fn q_in_the_detail_view_goes_back_to_the_list_with_the_filter_kept() {
     press_code(&mut state, KeyCode::Enter);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
+}
+
+#[test]
+fn offline_reads_as_offline_counts_down_and_one_key_shows_the_whole_error_cleaned() {
+    use auditui::app::problems::ProblemKind;
+    const TOKEN: &str = "update-path-secret-token";
+    auditui::sanitize::register_secret(TOKEN);
+    let mut state = State::new(Keymap::defaults(), "test", NOW);
+    let error = format!(
+        "network error: error sending request for url (https://api.harvey.ai/api/v1/logs/audit/latest): \
+         client error (Connect): tcp connect error: Connection refused (os error 111) \u{1b}[2J {TOKEN} end"
+    );
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Retrying { attempt: 2 },
+        offline: true,
+        retry_at: Some(NOW + 12_000_000_000),
+        last_error: Some(error),
+        ..PollStatus::default()
+    })));
+    let text = screen_text(&state);
+    assert!(text.contains("offline · retrying in 12s"), "{text}");
+    assert!(!text.contains("waiting for activity"), "{text}");
+    // The countdown moves with the clock, and a tick that changes it redraws.
+    assert!(state.update(Action::Tick(NOW + 5_000_000_000)).redraw);
+    assert!(screen_text(&state).contains("retrying in 7s"));
+    let key = state.keymap.keys(Context::List, Command::Problems)[0];
+    assert!(
+        text.contains(&format!("{key} shows the full error")),
+        "{text}"
+    );
+    state.update(Action::Command(Command::Problems));
+    assert!(matches!(state.mode, Mode::Problems(_)));
+    let lines = state.problem_lines(40);
+    let whole: String = lines
+        .iter()
+        .filter(|l| l.kind == ProblemKind::Error)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(
+        whole.starts_with("network error: error sending request"),
+        "{whole}"
+    );
+    assert!(
+        whole.contains("Connection refused (os error 111)"),
+        "{whole}"
+    );
+    assert!(whole.ends_with(" end"), "not cut off: {whole}");
+    assert!(!whole.contains('\u{1b}'), "{whole}");
+    assert!(!whole.contains(TOKEN), "{whole}");
+    state.update(Action::Command(Command::Close));
+    assert!(matches!(state.mode, Mode::List));
 }

@@ -120,8 +120,11 @@ impl State {
         let new_minute = now / minute != self.now / minute;
         let age = |at| self.status.last_ok.map(|t| ago(at, t));
         let aged = age(now) != age(self.now);
+        // The retry countdown (`retrying in 12s`) reads differently each second.
+        let countdown = |at| crate::app::problems::retry_label(&self.status, at);
+        let counted = countdown(now) != countdown(self.now);
         self.now = now;
-        let mut changed = aged || new_minute;
+        let mut changed = aged || new_minute || counted;
         if self
             .notice
             .as_ref()

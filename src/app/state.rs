@@ -136,7 +136,12 @@ pub enum Mode {
     List,
     Detail(DetailState),
     Counts(CountsPanel),
-    Help { scroll: u16, under: Box<Mode> },
+    /// The last error in full and the malformed entries skipped.
+    Problems(crate::app::problems::ProblemsPane),
+    Help {
+        scroll: u16,
+        under: Box<Mode>,
+    },
     Fatal(Fatal),
 }
 
@@ -276,6 +281,7 @@ impl State {
             Mode::List | Mode::Fatal(_) => Context::List,
             Mode::Detail(_) => Context::Detail,
             Mode::Counts(_) => Context::Counts,
+            Mode::Problems(_) => Context::Problems,
             Mode::Help { .. } => Context::Help,
         }
     }

@@ -38,7 +38,12 @@ impl Help<'_> {
     /// The log pane's keys, then the rest: side by side on a wide screen, one after the other otherwise.
     fn columns(keymap: &Keymap) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
         let mut left = Vec::new();
-        for context in [Context::List, Context::Prompt, Context::Help] {
+        for context in [
+            Context::List,
+            Context::Prompt,
+            Context::Help,
+            Context::Problems,
+        ] {
             Help::section(keymap, context, &mut left);
         }
         let mut right = Vec::new();
