@@ -299,3 +299,56 @@ fn the_problems_pane_shows_the_whole_error() {
         state
     });
 }
+
+fn with_malformed(width: u16, height: u16) -> State {
+    let mut state = live(width, height);
+    let rejected = |id: Option<&str>, reason: &str, excerpt: &str| auditui::entry::Rejected {
+        id: id.map(|i| i.parse().unwrap()),
+        reason: reason.into(),
+        excerpt: excerpt.into(),
+    };
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Live,
+        last_ok: Some(NOW - 2_000_000_000),
+        budget_per_minute: 30,
+        rejected: 3,
+        ..PollStatus::default()
+    })));
+    state.update(Action::Poll(PollEvent::Rejected(vec![
+        rejected(
+            Some("0194f5a3-7b2c-7000-8000-000000000042"),
+            "`timestamp` is not a string",
+            r#"{"id": "0194f5a3-7b2c-7000-8000-000000000042", "timestamp": 1739290124, "type": "auth:login"}"#,
+        ),
+        rejected(
+            None,
+            "`id` is not a UUID",
+            "{\"id\": \"evil\u{1b}]0;pwned\u{7}\", \"type\": \"auth:login\u{202e}\"}",
+        ),
+        rejected(None, "not valid JSON: EOF while parsing", r#"{"type": "auth:lo"#),
+    ])));
+    state
+}
+
+#[test]
+fn the_status_counts_malformed_entries_and_names_the_key_that_lists_them() {
+    let state = with_malformed(140, 36);
+    let key = state.keymap.hint(
+        auditui::app::keymap::Context::List,
+        auditui::app::keymap::Command::Problems,
+    );
+    let text = tui_support::screen_text(&state);
+    assert!(
+        text.contains(&format!("3 malformed ({key} lists)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_problems_pane_lists_the_malformed_entries_skipped() {
+    each_size("problems_malformed", |w, h| {
+        let mut state = with_malformed(w, h);
+        keys(&mut state, "!");
+        state
+    });
+}

@@ -985,3 +985,62 @@ fn offline_reads_as_offline_counts_down_and_one_key_shows_the_whole_error_cleane
     state.update(Action::Command(Command::Close));
     assert!(matches!(state.mode, Mode::List));
 }
+
+#[test]
+fn skipped_entries_are_kept_for_the_problems_pane_newest_first_with_their_ids_and_reasons() {
+    use auditui::app::state::SKIPPED_KEPT;
+    use auditui::entry::Rejected;
+    let mut state = with_incident();
+    let batch = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| Rejected {
+                id: None,
+                reason: format!("reason {i}"),
+                excerpt: format!("{{\"id\": \"bad-{i}\", \"x\": \"\u{1b}[31m\"}}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    state.update(Action::Poll(PollEvent::Rejected(batch(0, SKIPPED_KEPT))));
+    state.update(Action::Poll(PollEvent::Rejected(batch(SKIPPED_KEPT, 2))));
+    assert_eq!(state.skipped_total, SKIPPED_KEPT as u64 + 2);
+    assert_eq!(state.skipped.len(), SKIPPED_KEPT, "the newest kept");
+    let key = state.keymap.hint(Context::List, Command::Problems);
+    let notice = state.notice.clone().unwrap().text;
+    assert!(notice.contains(&format!("{key} lists them")), "{notice}");
+    press(&mut state, &key);
+    assert!(matches!(state.mode, Mode::Problems(_)));
+    let lines: Vec<String> = state
+        .problem_lines(120)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    let heading = lines
+        .iter()
+        .position(|l| l.starts_with("Malformed entries skipped: 502"))
+        .expect("a heading with the total");
+    assert!(lines[heading].contains("the newest 500 listed"));
+    assert_eq!(
+        lines[heading + 1],
+        format!("bad-{} · reason {}", SKIPPED_KEPT + 1, SKIPPED_KEPT + 1)
+    );
+    assert!(
+        lines[heading + 2].contains(r"\x1b[31m"),
+        "escaped: {}",
+        lines[heading + 2]
+    );
+    assert!(lines.iter().all(|l| !l.contains('\u{1b}')));
+    assert!(
+        !lines.iter().any(|l| l.starts_with("bad-0 ")),
+        "the oldest dropped"
+    );
+    // Scrolling reaches the end and stops there.
+    for _ in 0..2000 {
+        state.update(Action::Command(Command::Down));
+    }
+    let Mode::Problems(pane) = &state.mode else {
+        panic!("still open");
+    };
+    let page = usize::from(state.screen.detail_text().height);
+    let total = state.problem_lines(state.screen.detail_text().width).len();
+    assert_eq!(pane.scroll, total - page);
+}

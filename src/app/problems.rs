@@ -115,6 +115,44 @@ impl State {
             Some(error) => push(ProblemKind::Error, &clean(error)),
             None => push(ProblemKind::Dim, "none"),
         }
+        push(ProblemKind::Text, "");
+        let listed = self.skipped.len() as u64;
+        push(
+            ProblemKind::Heading,
+            &if listed < self.skipped_total {
+                format!(
+                    "Malformed entries skipped: {} (the newest {listed} listed, newest first)",
+                    self.skipped_total
+                )
+            } else {
+                format!("Malformed entries skipped: {}", self.skipped_total)
+            },
+        );
+        if self.skipped.is_empty() {
+            push(ProblemKind::Dim, "none");
+        }
+        for rejected in self.skipped.iter().rev() {
+            let id = rejected
+                .shown_id()
+                .unwrap_or_else(|| "no readable id".to_owned());
+            push(
+                ProblemKind::Text,
+                &format!("{} · {}", clean(&id), clean(&rejected.reason)),
+            );
+            push(ProblemKind::Dim, &format!("  {}", clean(&rejected.excerpt)));
+        }
+        if let Some(opened) = &self.opened
+            && !opened.bad.is_empty()
+        {
+            push(ProblemKind::Text, "");
+            push(
+                ProblemKind::Heading,
+                &format!("Lines that are not entries: {}", opened.progress.bad),
+            );
+            for line in &opened.bad {
+                push(ProblemKind::Text, &line.to_string());
+            }
+        }
         lines
     }
 }

@@ -191,7 +191,15 @@ pub struct State {
     pub context_return: Option<ContextReturn>,
     /// How catching up goes: the lag when it began, and the estimate of the time left.
     pub catch_up: CatchUp,
+    /// The malformed entries the poller skipped, the newest [`SKIPPED_KEPT`] of them, for the problems
+    /// pane (each is in the log too).
+    pub skipped: std::collections::VecDeque<crate::entry::Rejected>,
+    /// How many were skipped in all.
+    pub skipped_total: u64,
 }
+
+/// How many skipped entries the problems pane keeps to list.
+pub const SKIPPED_KEPT: usize = 500;
 
 /// The poller is behind the newest entry: from the lag at the start of catching up and the lag now, how
 /// long until it is live (`22h behind · ~3 min to catch up`).
@@ -266,6 +274,8 @@ impl State {
             search: None,
             context_return: None,
             catch_up: CatchUp::default(),
+            skipped: Default::default(),
+            skipped_total: 0,
         };
         state.refresh_activity();
         state

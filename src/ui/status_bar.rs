@@ -35,7 +35,7 @@ pub struct StatusBar<'a> {
 
 impl StatusBar<'_> {
     /// Where the reading of saved files stands: a progress count, then what was loaded.
-    fn loading(opened: &Opened) -> Line<'static> {
+    fn loading(opened: &Opened, problems_key: &str) -> Line<'static> {
         let p = &opened.progress;
         let files = if p.files == 1 { "file" } else { "files" };
         let mut spans = vec![if p.done {
@@ -63,7 +63,7 @@ impl StatusBar<'_> {
             spans.push(Span::styled(" · ", theme::dim()));
             spans.push(Span::styled(
                 format!(
-                    "{} malformed (listed in the log and on exit)",
+                    "{} malformed ({problems_key} lists them; in the log and on exit too)",
                     thousands(p.bad)
                 ),
                 theme::error(),
@@ -74,7 +74,7 @@ impl StatusBar<'_> {
 
     fn connection(&self) -> Line<'static> {
         if let Some(opened) = self.opened {
-            return Self::loading(opened);
+            return Self::loading(opened, self.problems_key);
         }
         let s = self.status;
         let (symbol, label, style) = match &s.state {
