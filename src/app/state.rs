@@ -283,7 +283,7 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
-        if self.prompt.is_some() && matches!(self.mode, Mode::List) {
+        if self.prompt.is_some() && matches!(self.mode, Mode::List | Mode::Detail(_)) {
             return Context::Prompt;
         }
         match &self.mode {

@@ -283,6 +283,16 @@ impl State {
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
             Command::NextEntry => self.step_detail_entry(1),
             Command::PrevEntry => self.step_detail_entry(-1),
+            Command::Search => self.open_prompt(PromptKind::Search),
+            Command::GotoTime => self.open_prompt(PromptKind::GotoTime),
+            Command::NextMatch => {
+                self.step_match(true);
+                self.detail_follows_selection();
+            }
+            Command::PrevMatch => {
+                self.step_match(false);
+                self.detail_follows_selection();
+            }
             Command::FilterUser => self.narrow("user"),
             Command::FilterType => self.narrow("type"),
             Command::FilterIp => self.narrow("ip"),

@@ -57,7 +57,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         ..bar
     };
     match &state.prompt {
-        Some(prompt) if matches!(state.mode, Mode::List) => {
+        Some(prompt) if matches!(state.mode, Mode::List | Mode::Detail(_)) => {
             let (label, example) = match prompt.kind {
                 PromptKind::Search => (
                     "search",
@@ -123,10 +123,10 @@ pub fn render(state: &State, frame: &mut Frame) {
         _ => render_log(state, frame, areas),
     }
     let context = match mode {
+        Mode::List | Mode::Detail(_) if state.prompt.is_some() => Context::Prompt,
         Mode::Detail(_) => Context::Detail,
         Mode::Counts(_) => Context::Counts,
         Mode::Problems(_) => Context::Problems,
-        _ if state.prompt.is_some() => Context::Prompt,
         _ => Context::List,
     };
     let hints = hints(state, context);
@@ -235,6 +235,7 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             (Command::Close, "back"),
             (Command::NextEntry, "next entry"),
             (Command::NextField, "field"),
+            (Command::Search, "search"),
             (Command::CopyField, "copy field"),
             (Command::CopyEntry, "copy entry"),
             (Command::Help, "help"),
