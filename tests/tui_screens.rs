@@ -352,3 +352,28 @@ fn the_problems_pane_lists_the_malformed_entries_skipped() {
         state
     });
 }
+
+#[test]
+fn the_header_reads_out_the_bucket_of_the_selected_entry() {
+    let mut state = live(80, 24);
+    let header = |state: &State| {
+        tui_support::screen_text(state)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    // Following: the newest entry's bucket (10:29 lies in 10:27-10:29, three-minute buckets here).
+    assert!(
+        header(&state).contains("10:27 2/3m · peak 3"),
+        "{}",
+        header(&state)
+    );
+    keys(&mut state, "g");
+    // The oldest entry, 09:40, in the 09:39 bucket.
+    assert!(
+        header(&state).contains("09:39 1/3m · peak 3"),
+        "{}",
+        header(&state)
+    );
+}

@@ -4,7 +4,8 @@ use crate::app::detail_doc::DetailDoc;
 use crate::app::state::{DetailState, Mode, State};
 
 impl State {
-    pub(super) fn selected_index(&self) -> Option<u32> {
+    /// The store index of the selected entry.
+    pub fn selected_index(&self) -> Option<u32> {
         self.selected_position().and_then(|p| self.index_at(p))
     }
 

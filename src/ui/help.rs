@@ -54,7 +54,7 @@ impl Help<'_> {
                 theme::dim(),
             ),
             Line::styled(
-                "Search hits underlined · counts bars: log scale over the view's time",
+                "Search hits underlined · header and counts bars: log scale, oldest left",
                 theme::dim(),
             ),
             Line::styled(

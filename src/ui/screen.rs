@@ -38,7 +38,12 @@ pub fn render(state: &State, frame: &mut Frame) {
     frame.render_widget(
         Activity {
             per_minute: &state.activity,
+            end: state.activity_end,
             source: &state.source,
+            zone: state.zone,
+            cursor: state
+                .selected_index()
+                .map(|index| state.store.get(index).ts()),
         },
         areas.header,
     );
