@@ -1044,3 +1044,40 @@ fn skipped_entries_are_kept_for_the_problems_pane_newest_first_with_their_ids_an
     let total = state.problem_lines(state.screen.detail_text().width).len();
     assert_eq!(pane.scroll, total - page);
 }
+
+#[test]
+fn reading_saved_files_the_problems_pane_lists_the_lines_that_are_not_entries() {
+    use auditui::app::state::Opened;
+    use auditui::open::{BadLine, Progress};
+    let mut state = with_incident();
+    state.opened = Some(Opened {
+        progress: Progress {
+            files: 1,
+            bad: 2,
+            done: true,
+            ..Progress::default()
+        },
+        bad: vec![BadLine {
+            file: "audit\u{1b}[2J.jsonl".into(),
+            line: 7,
+            reason: "not valid JSON".into(),
+        }],
+    });
+    state.update(Action::Command(Command::Problems));
+    let lines: Vec<String> = state
+        .problem_lines(100)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(lines[1], "none: reading saved files", "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l == "Lines that are not entries: 2"),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == r"audit\x1b[2J.jsonl:7: not valid JSON"),
+        "{lines:?}"
+    );
+}

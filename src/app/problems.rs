@@ -89,29 +89,14 @@ impl State {
             }
         };
         push(ProblemKind::Heading, "Connection");
-        let state = retry_label(&self.status, self.now).unwrap_or_else(|| {
-            match self.status.state {
-                ConnState::Connecting => "connecting",
-                ConnState::Live => "live",
-                ConnState::CatchingUp => "catching up",
-                ConnState::Paused => "paused",
-                ConnState::Failed => "stopped",
-                ConnState::Retrying { .. } => "retrying",
-            }
-            .to_owned()
-        });
-        push(ProblemKind::Text, &state);
-        let s = &self.status;
-        push(
-            ProblemKind::Dim,
-            &format!(
-                "{} retries so far ({} rate limited)",
-                s.retries, s.rate_limited
-            ),
-        );
+        if self.opened.is_some() {
+            push(ProblemKind::Text, "none: reading saved files");
+        } else {
+            self.connection_lines(&mut push);
+        }
         push(ProblemKind::Text, "");
         push(ProblemKind::Heading, "Last error");
-        match &s.last_error {
+        match &self.status.last_error {
             Some(error) => push(ProblemKind::Error, &clean(error)),
             None => push(ProblemKind::Dim, "none"),
         }
@@ -154,5 +139,29 @@ impl State {
             }
         }
         lines
+    }
+
+    /// The connection's state and its retries, for the pane.
+    fn connection_lines(&self, push: &mut impl FnMut(ProblemKind, &str)) {
+        let state = retry_label(&self.status, self.now).unwrap_or_else(|| {
+            match self.status.state {
+                ConnState::Connecting => "connecting",
+                ConnState::Live => "live",
+                ConnState::CatchingUp => "catching up",
+                ConnState::Paused => "paused",
+                ConnState::Failed => "stopped",
+                ConnState::Retrying { .. } => "retrying",
+            }
+            .to_owned()
+        });
+        push(ProblemKind::Text, &state);
+        let s = &self.status;
+        push(
+            ProblemKind::Dim,
+            &format!(
+                "{} retries so far ({} rate limited)",
+                s.retries, s.rate_limited
+            ),
+        );
     }
 }
