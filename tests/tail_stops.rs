@@ -53,6 +53,24 @@ async fn a_rejected_token_fails_with_advice_and_no_output() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_leaves_an_error_line_naming_the_reason_in_the_log() {
+    let sim = start_simulator(SimConfig {
+        accept_token: "another-token".into(),
+        ..quiet()
+    })
+    .await;
+    // `finish` checks the token appears nowhere in the log.
+    let (_, ok, stderr, log) = Tail::start(&sim, &[]).finish_with_log().await;
+    assert!(!ok, "{stderr}");
+    let stop = log
+        .lines()
+        .find(|line| line.contains("ERROR"))
+        .unwrap_or_else(|| panic!("no ERROR line in the log:\n{log}"));
+    assert!(stop.contains("token rejected"), "{stop}");
+    assert!(stop.contains("401"), "{stop}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_output_has_a_header_and_one_row_per_entry() {
     let sim = start_simulator(quiet()).await;
     let (lines, ok, stderr) = Tail::start(&sim, &["--from-start", "--max", "3", "--format", "csv"])

@@ -263,6 +263,62 @@ fn search_moves_between_matches_without_changing_the_filter() {
     assert!(state.search.is_none());
 }
 
+fn detail_id(state: &State) -> uuid::Uuid {
+    let Mode::Detail(detail) = &state.mode else {
+        panic!("the detail stays open");
+    };
+    assert_eq!(Some(detail.id), state.cursor.selected, "on the selection");
+    detail.id
+}
+
+#[test]
+fn search_and_goto_time_work_from_the_detail_view_which_follows_the_selection() {
+    let mut state = with_incident();
+    keys(&mut state, "g\n\t\t");
+    let field = |state: &State| match &state.mode {
+        Mode::Detail(detail) => detail.field,
+        _ => panic!("detail open"),
+    };
+    assert_eq!(field(&state), 2);
+    keys(&mut state, "smallory\n");
+    assert!(state.prompt.is_none());
+    assert_eq!(
+        detail_id(&state),
+        state.id_at(3).unwrap(),
+        "the first match"
+    );
+    assert_eq!(field(&state), 2, "on the same field");
+    keys(&mut state, "n");
+    assert_eq!(detail_id(&state), state.id_at(4).unwrap());
+    keys(&mut state, "N");
+    assert_eq!(detail_id(&state), state.id_at(3).unwrap());
+    keys(&mut state, "N");
+    assert_eq!(detail_id(&state), state.id_at(5).unwrap(), "wraps");
+    // Go to the minute of the eighth entry.
+    let at = state.store.get(state.index_at(7).unwrap()).ts();
+    let minute = auditui::clock::Zone::Utc.format(at, "%H:%M");
+    keys(&mut state, &format!(":{minute}\n"));
+    assert!(state.prompt.is_none());
+    let expected = state
+        .view
+        .first_at_or_after(&state.store, at - at % 60_000_000_000);
+    assert!(expected <= 7 && expected != 5);
+    assert_eq!(detail_id(&state), state.id_at(expected).unwrap());
+    // The search prompt draws over the detail, its keys from the keymap.
+    keys(&mut state, "s");
+    let text = text_of(&screen(&state));
+    assert!(text.contains("search"), "{text}");
+    assert!(
+        text.contains("┌ Entry"),
+        "the detail under the prompt: {text}"
+    );
+    keys(&mut state, "\x1b");
+    assert!(
+        matches!(state.mode, Mode::Detail(_)),
+        "esc leaves the prompt only"
+    );
+}
+
 #[test]
 fn search_matches_follow_arrivals() {
     let mut state = with_incident();
@@ -360,7 +416,7 @@ fn the_detail_view_steps_through_the_view_and_narrows() {
     let mut state = with_incident();
     keys(&mut state, "g\n");
     let first = selected(&state).id();
-    keys(&mut state, "n");
+    keys(&mut state, "J");
     let Mode::Detail(detail) = &state.mode else {
         panic!("the detail stays open");
     };

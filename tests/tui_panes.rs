@@ -293,6 +293,8 @@ fn status(state: ConnState) -> PollStatus {
         rejected: 0,
         self_hidden: 14,
         archive: None,
+        offline: false,
+        retry_at: None,
     }
 }
 
@@ -331,6 +333,7 @@ fn status_bar_states() {
                 catch_up: None,
                 hints: &hints,
                 opened: None,
+                problems_key: "!",
             },
         );
         insta::assert_snapshot!(format!("status_bar_{name}"), terminal.backend());
@@ -351,6 +354,7 @@ fn status_bar_live_shows_poll_lag_budget_and_hidden_count() {
             catch_up: None,
             hints: &hints,
             opened: None,
+            problems_key: "!",
         },
     );
     let first = line(terminal.backend().buffer(), 0);
@@ -387,6 +391,7 @@ fn status_bar_cuts_a_long_notice_with_an_ellipsis_and_counts_one_fetch() {
             catch_up: None,
             hints: &hints,
             opened: None,
+            problems_key: "!",
         },
     );
     let first = line(terminal.backend().buffer(), 0);
@@ -408,12 +413,100 @@ fn activity_strip_shows_recent_minutes_and_rates() {
         1,
         Activity {
             per_minute: &per_minute,
+            end: NOW,
             source: "demo",
+            zone: Zone::Utc,
+            cursor: None,
         },
     );
     insta::assert_snapshot!(terminal.backend());
     let text = line(terminal.backend().buffer(), 0);
-    assert!(text.contains("peak 40"), "{text}");
+    assert!(text.contains("now 40/min · peak "), "{text}");
+}
+
+/// A burst of 5,000 in one minute among minutes of one to five, ending at [`NOW`] (10:30 UTC).
+fn burst() -> Vec<u64> {
+    (0..240)
+        .map(|m| match m {
+            200 => 5000,
+            m if m % 4 == 0 => 0,
+            m => (m % 5) + 1,
+        })
+        .collect()
+}
+
+fn activity(width: u16, per_minute: &[u64], cursor: Option<i64>) -> Terminal<TestBackend> {
+    draw(
+        width,
+        1,
+        Activity {
+            per_minute,
+            end: NOW,
+            source: "demo",
+            zone: Zone::Utc,
+            cursor,
+        },
+    )
+}
+
+#[test]
+fn the_activity_strip_is_on_a_log_scale_so_a_burst_leaves_quiet_minutes_visible() {
+    let per_minute = burst();
+    let terminal = activity(140, &per_minute, None);
+    let text = line(terminal.backend().buffer(), 0);
+    assert!(text.contains('█'), "the burst: {text}");
+    // On a linear scale every minute of five or fewer would be empty beside 5,000.
+    let low = text.chars().filter(|&c| ('▁'..='▄').contains(&c)).count();
+    assert!(low > 40, "{low} quiet minutes drawn: {text}");
+}
+
+#[test]
+fn the_activity_strip_has_a_time_axis_and_reads_out_the_selected_minute() {
+    let per_minute = burst();
+    // The selected entry sits in minute 200 (the burst): 10:30 - 40 min = 09:50.
+    let cursor = NOW - 40 * 60_000_000_000 + 5_000_000_000;
+    // Narrow, minutes are summed into buckets (lined up with the clock) so all four hours fit.
+    for (name, width, readout, edges) in [
+        (
+            "80x24",
+            80u16,
+            "09:50 5020/10m · peak 5020",
+            ("06:30", "10:20"),
+        ),
+        ("wide", 140, "09:48 5009/3m · peak 5009", ("06:30", "10:27")),
+        (
+            "minutes",
+            300,
+            "09:50 5000/min · peak 5000",
+            ("06:31", "10:29"),
+        ),
+    ] {
+        let terminal = activity(width, &per_minute, Some(cursor));
+        insta::assert_snapshot!(format!("activity_strip_axis_{name}"), terminal.backend());
+        let buffer = terminal.backend().buffer();
+        let text = line(buffer, 0);
+        assert!(text.contains(readout), "{text}");
+        assert!(
+            text.contains(&format!(" {} ", edges.0)),
+            "the oldest bucket at the left: {text}"
+        );
+        assert!(
+            text.contains(&format!(" {} ", edges.1)),
+            "the newest at the right: {text}"
+        );
+        let marked = (0..width)
+            .filter(|&x| buffer[(x, 0)].bg == theme::selected().bg.unwrap())
+            .count();
+        assert_eq!(marked, 1, "one minute marked: {text}");
+    }
+    // A selection before the strip's minutes is not read out.
+    let text = line(
+        activity(80, &per_minute, Some(NOW - 300 * 60_000_000_000))
+            .backend()
+            .buffer(),
+        0,
+    );
+    assert!(!text.contains("5000 ·"), "{text}");
 }
 
 #[test]
@@ -460,12 +553,14 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     let buffer = terminal.backend().buffer();
     let side_by_side = (0..54).any(|y| {
         let text = line(buffer, y);
-        text.contains("Log") && text.contains("Filter bar")
+        text.contains("Log") && text.contains("Marks:")
     });
-    assert!(
-        side_by_side,
-        "the log keys and the filter bar keys share lines"
-    );
+    assert!(side_by_side, "the log keys and the legend share lines");
+    let filter_bar_beside = (0..54).any(|y| {
+        let text = line(buffer, y);
+        text.contains("keep the filter and leave the bar") && text.contains("last entry")
+    });
+    assert!(filter_bar_beside, "the filter bar's keys beside the log's");
     assert!(
         (0..54).any(|y| line(buffer, y).contains("keymap.toml")),
         "the whole help fits without scrolling"

@@ -264,3 +264,116 @@ fn the_help_and_error_screens_name_the_keys_of_a_rebound_keymap() {
     assert!(error.contains("Q to quit"), "{error}");
     assert!(!error.contains("q to quit"), "{error}");
 }
+
+/// The poller cannot reach the API: a long network error, hostile bytes and the token inside it.
+const OFFLINE_TOKEN: &str = "offline-screen-secret-token";
+
+fn offline(width: u16, height: u16) -> State {
+    auditui::sanitize::register_secret(OFFLINE_TOKEN);
+    let mut state = state(width, height);
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Retrying { attempt: 3 },
+        offline: true,
+        retry_at: Some(NOW + 12_000_000_000),
+        retries: 3,
+        budget_per_minute: 30,
+        last_error: Some(format!(
+            "network error: error sending request for url (https://api.harvey.ai/api/v1/logs/audit/latest): \
+             client error (Connect): tcp connect error: Connection refused (os error 111) \u{1b}[2J token={OFFLINE_TOKEN}"
+        )),
+        ..PollStatus::default()
+    })));
+    state
+}
+
+#[test]
+fn offline_says_so_and_when_it_tries_again() {
+    each_size("offline", offline);
+}
+
+#[test]
+fn the_problems_pane_shows_the_whole_error() {
+    each_size("problems_offline", |w, h| {
+        let mut state = offline(w, h);
+        keys(&mut state, "!");
+        state
+    });
+}
+
+fn with_malformed(width: u16, height: u16) -> State {
+    let mut state = live(width, height);
+    let rejected = |id: Option<&str>, reason: &str, excerpt: &str| auditui::entry::Rejected {
+        id: id.map(|i| i.parse().unwrap()),
+        reason: reason.into(),
+        excerpt: excerpt.into(),
+    };
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Live,
+        last_ok: Some(NOW - 2_000_000_000),
+        budget_per_minute: 30,
+        rejected: 3,
+        ..PollStatus::default()
+    })));
+    state.update(Action::Poll(PollEvent::Rejected(vec![
+        rejected(
+            Some("0194f5a3-7b2c-7000-8000-000000000042"),
+            "`timestamp` is not a string",
+            r#"{"id": "0194f5a3-7b2c-7000-8000-000000000042", "timestamp": 1739290124, "type": "auth:login"}"#,
+        ),
+        rejected(
+            None,
+            "`id` is not a UUID",
+            "{\"id\": \"evil\u{1b}]0;pwned\u{7}\", \"type\": \"auth:login\u{202e}\"}",
+        ),
+        rejected(None, "not valid JSON: EOF while parsing", r#"{"type": "auth:lo"#),
+    ])));
+    state
+}
+
+#[test]
+fn the_status_counts_malformed_entries_and_names_the_key_that_lists_them() {
+    let state = with_malformed(140, 36);
+    let key = state.keymap.hint(
+        auditui::app::keymap::Context::List,
+        auditui::app::keymap::Command::Problems,
+    );
+    let text = tui_support::screen_text(&state);
+    assert!(
+        text.contains(&format!("3 malformed ({key} lists)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_problems_pane_lists_the_malformed_entries_skipped() {
+    each_size("problems_malformed", |w, h| {
+        let mut state = with_malformed(w, h);
+        keys(&mut state, "!");
+        state
+    });
+}
+
+#[test]
+fn the_header_reads_out_the_bucket_of_the_selected_entry() {
+    let mut state = live(80, 24);
+    let header = |state: &State| {
+        tui_support::screen_text(state)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    // Following: the newest entry's bucket (10:29 lies in 10:27-10:29, three-minute buckets here).
+    assert!(
+        header(&state).contains("10:27 2/3m · peak 3"),
+        "{}",
+        header(&state)
+    );
+    keys(&mut state, "g");
+    // The oldest entry, 09:40, in the 09:39 bucket.
+    assert!(
+        header(&state).contains("09:39 1/3m · peak 3"),
+        "{}",
+        header(&state)
+    );
+}

@@ -6,11 +6,11 @@ mod tui_support;
 use std::time::Duration;
 
 use auditui::app::action::{Action, Effect, ExportFormat};
-use auditui::app::keymap::Keymap;
+use auditui::app::keymap::{Command, Context, Keymap};
 use auditui::app::state::{Mode, State};
 use auditui::poller::{ConnState, PollEvent, PollStatus, StopReason};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_support::{NOW, entry, incident};
+use tui_support::{NOW, entry, incident, screen_text};
 
 fn state() -> State {
     let mut state = State::new(Keymap::defaults(), "test", NOW);
@@ -933,4 +933,151 @@ fn q_in_the_detail_view_goes_back_to_the_list_with_the_filter_kept() {
     press_code(&mut state, KeyCode::Enter);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(state.handle_key(ctrl_c).effects, vec![Effect::Quit]);
+}
+
+#[test]
+fn offline_reads_as_offline_counts_down_and_one_key_shows_the_whole_error_cleaned() {
+    use auditui::app::problems::ProblemKind;
+    const TOKEN: &str = "update-path-secret-token";
+    auditui::sanitize::register_secret(TOKEN);
+    let mut state = State::new(Keymap::defaults(), "test", NOW);
+    let error = format!(
+        "network error: error sending request for url (https://api.harvey.ai/api/v1/logs/audit/latest): \
+         client error (Connect): tcp connect error: Connection refused (os error 111) \u{1b}[2J {TOKEN} end"
+    );
+    state.update(Action::Poll(PollEvent::Status(PollStatus {
+        state: ConnState::Retrying { attempt: 2 },
+        offline: true,
+        retry_at: Some(NOW + 12_000_000_000),
+        last_error: Some(error),
+        ..PollStatus::default()
+    })));
+    let text = screen_text(&state);
+    assert!(text.contains("offline · retrying in 12s"), "{text}");
+    assert!(!text.contains("waiting for activity"), "{text}");
+    // The countdown moves with the clock, and a tick that changes it redraws.
+    assert!(state.update(Action::Tick(NOW + 5_000_000_000)).redraw);
+    assert!(screen_text(&state).contains("retrying in 7s"));
+    let key = state.keymap.keys(Context::List, Command::Problems)[0];
+    assert!(
+        text.contains(&format!("{key} shows the full error")),
+        "{text}"
+    );
+    state.update(Action::Command(Command::Problems));
+    assert!(matches!(state.mode, Mode::Problems(_)));
+    let lines = state.problem_lines(40);
+    let whole: String = lines
+        .iter()
+        .filter(|l| l.kind == ProblemKind::Error)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(
+        whole.starts_with("network error: error sending request"),
+        "{whole}"
+    );
+    assert!(
+        whole.contains("Connection refused (os error 111)"),
+        "{whole}"
+    );
+    assert!(whole.ends_with(" end"), "not cut off: {whole}");
+    assert!(!whole.contains('\u{1b}'), "{whole}");
+    assert!(!whole.contains(TOKEN), "{whole}");
+    state.update(Action::Command(Command::Close));
+    assert!(matches!(state.mode, Mode::List));
+}
+
+#[test]
+fn skipped_entries_are_kept_for_the_problems_pane_newest_first_with_their_ids_and_reasons() {
+    use auditui::app::state::SKIPPED_KEPT;
+    use auditui::entry::Rejected;
+    let mut state = with_incident();
+    let batch = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| Rejected {
+                id: None,
+                reason: format!("reason {i}"),
+                excerpt: format!("{{\"id\": \"bad-{i}\", \"x\": \"\u{1b}[31m\"}}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    state.update(Action::Poll(PollEvent::Rejected(batch(0, SKIPPED_KEPT))));
+    state.update(Action::Poll(PollEvent::Rejected(batch(SKIPPED_KEPT, 2))));
+    assert_eq!(state.skipped_total, SKIPPED_KEPT as u64 + 2);
+    assert_eq!(state.skipped.len(), SKIPPED_KEPT, "the newest kept");
+    let key = state.keymap.hint(Context::List, Command::Problems);
+    let notice = state.notice.clone().unwrap().text;
+    assert!(notice.contains(&format!("{key} lists them")), "{notice}");
+    press(&mut state, &key);
+    assert!(matches!(state.mode, Mode::Problems(_)));
+    let lines: Vec<String> = state
+        .problem_lines(120)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    let heading = lines
+        .iter()
+        .position(|l| l.starts_with("Malformed entries skipped: 502"))
+        .expect("a heading with the total");
+    assert!(lines[heading].contains("the newest 500 listed"));
+    assert_eq!(
+        lines[heading + 1],
+        format!("bad-{} · reason {}", SKIPPED_KEPT + 1, SKIPPED_KEPT + 1)
+    );
+    assert!(
+        lines[heading + 2].contains(r"\x1b[31m"),
+        "escaped: {}",
+        lines[heading + 2]
+    );
+    assert!(lines.iter().all(|l| !l.contains('\u{1b}')));
+    assert!(
+        !lines.iter().any(|l| l.starts_with("bad-0 ")),
+        "the oldest dropped"
+    );
+    // Scrolling reaches the end and stops there.
+    for _ in 0..2000 {
+        state.update(Action::Command(Command::Down));
+    }
+    let Mode::Problems(pane) = &state.mode else {
+        panic!("still open");
+    };
+    let page = usize::from(state.screen.detail_text().height);
+    let total = state.problem_lines(state.screen.detail_text().width).len();
+    assert_eq!(pane.scroll, total - page);
+}
+
+#[test]
+fn reading_saved_files_the_problems_pane_lists_the_lines_that_are_not_entries() {
+    use auditui::app::state::Opened;
+    use auditui::open::{BadLine, Progress};
+    let mut state = with_incident();
+    state.opened = Some(Opened {
+        progress: Progress {
+            files: 1,
+            bad: 2,
+            done: true,
+            ..Progress::default()
+        },
+        bad: vec![BadLine {
+            file: "audit\u{1b}[2J.jsonl".into(),
+            line: 7,
+            reason: "not valid JSON".into(),
+        }],
+    });
+    state.update(Action::Command(Command::Problems));
+    let lines: Vec<String> = state
+        .problem_lines(100)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(lines[1], "none: reading saved files", "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l == "Lines that are not entries: 2"),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == r"audit\x1b[2J.jsonl:7: not valid JSON"),
+        "{lines:?}"
+    );
 }

@@ -275,7 +275,7 @@ impl DetailDoc {
 }
 
 /// Splits text into pieces at most `width` columns wide.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut used = 0;
     for c in text.chars() {

@@ -4,7 +4,8 @@ use crate::app::detail_doc::DetailDoc;
 use crate::app::state::{DetailState, Mode, State};
 
 impl State {
-    pub(super) fn selected_index(&self) -> Option<u32> {
+    /// The store index of the selected entry.
+    pub fn selected_index(&self) -> Option<u32> {
         self.selected_position().and_then(|p| self.index_at(p))
     }
 
@@ -50,8 +51,21 @@ impl State {
             self.notify(format!("this is the {end} entry of the view"), false);
             return;
         }
-        let field = detail.field;
         self.select(target);
+        self.detail_follows_selection();
+    }
+
+    /// The selection moved while the detail is open (the next entry, a search match, a time): the
+    /// detail moves to it, on the same field.
+    pub(super) fn detail_follows_selection(&mut self) {
+        let Mode::Detail(detail) = &self.mode else {
+            return;
+        };
+        let selected = self.selected_index().map(|i| self.store.get(i).id());
+        if selected.is_none() || selected == Some(detail.id) {
+            return;
+        }
+        let field = detail.field;
         self.open_detail();
         if let Mode::Detail(detail) = &mut self.mode {
             detail.field = field.min(detail.doc.fields.len().saturating_sub(1));

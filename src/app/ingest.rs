@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::app::keymap::{Command, Context};
 use crate::app::quick;
-use crate::app::state::{Fatal, Mode, State};
+use crate::app::state::{Fatal, Mode, SKIPPED_KEPT, State};
 use crate::clock::ago;
 use crate::poller::{ConnState, PollEvent, StopReason};
 use crate::query::Query;
@@ -52,11 +53,19 @@ impl State {
                     .to_owned();
                 self.notify(
                     format!(
-                        "{} malformed entries skipped ({reason}); details in the log",
-                        rejected.len()
+                        "{} malformed entries skipped ({reason}); {} lists them",
+                        rejected.len(),
+                        self.keymap.hint(Context::List, Command::Problems)
                     ),
                     true,
                 );
+                self.skipped_total += rejected.len() as u64;
+                for r in rejected {
+                    if self.skipped.len() == SKIPPED_KEPT {
+                        self.skipped.pop_front();
+                    }
+                    self.skipped.push_back(r);
+                }
             }
             PollEvent::Status(status) => {
                 self.catch_up.observe(self.now, status.lag);
@@ -120,8 +129,11 @@ impl State {
         let new_minute = now / minute != self.now / minute;
         let age = |at| self.status.last_ok.map(|t| ago(at, t));
         let aged = age(now) != age(self.now);
+        // The retry countdown (`retrying in 12s`) reads differently each second.
+        let countdown = |at| crate::app::problems::retry_label(&self.status, at);
+        let counted = countdown(now) != countdown(self.now);
         self.now = now;
-        let mut changed = aged || new_minute;
+        let mut changed = aged || new_minute || counted;
         if self
             .notice
             .as_ref()

@@ -22,16 +22,19 @@ pub enum Context {
     Counts,
     /// A one-line prompt (search, go to a time).
     Prompt,
+    /// The problems pane: the last error in full, the malformed entries skipped.
+    Problems,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::List,
         Context::Filter,
         Context::Detail,
         Context::Help,
         Context::Counts,
         Context::Prompt,
+        Context::Problems,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Context {
             Context::Help => "help",
             Context::Counts => "counts",
             Context::Prompt => "prompt",
+            Context::Problems => "problems",
         }
     }
 
@@ -53,6 +57,7 @@ impl Context {
             Context::Help => "Help",
             Context::Counts => "Counts panel",
             Context::Prompt => "Search and go-to prompt",
+            Context::Problems => "Problems pane",
         }
     }
 }
@@ -140,6 +145,7 @@ commands! {
     PrevEntry = "prev_entry", "previous entry of the view";
     FilterNew = "filter_new", "only what is new for its user: agent, address, anything, off";
     ShowContext = "context", "around this entry: unfiltered, same user, back";
+    Problems = "problems", "the last error in full, the malformed entries skipped";
 }
 
 /// One key with its modifiers, as written in a keymap file.
@@ -343,7 +349,7 @@ impl Keymap {
                 .find(|c| c.name() == context_name)
                 .ok_or_else(|| {
                     invalid(format!(
-                        "unknown section [{context_name}] (expected list, filter, detail, help, counts or prompt)"
+                        "unknown section [{context_name}] (expected list, filter, detail, help, counts, prompt or problems)"
                     ))
                 })?;
             let bound = self.bindings.entry(context).or_default();
@@ -444,7 +450,11 @@ mod tests {
             (Context::List, "N", Command::PrevMatch),
             (Context::List, ":", Command::GotoTime),
             (Context::List, "z", Command::ShowContext),
-            (Context::Detail, "n", Command::NextEntry),
+            (Context::Detail, "J", Command::NextEntry),
+            (Context::Detail, "n", Command::NextMatch),
+            (Context::Detail, "N", Command::PrevMatch),
+            (Context::Detail, "s", Command::Search),
+            (Context::Detail, ":", Command::GotoTime),
             (Context::Detail, "K", Command::PrevEntry),
             (Context::Detail, "u", Command::FilterUser),
             (Context::Counts, "enter", Command::NarrowValue),
@@ -452,6 +462,9 @@ mod tests {
             (Context::Counts, "tab", Command::NextGroup),
             (Context::Prompt, "enter", Command::Submit),
             (Context::Prompt, "esc", Command::Close),
+            (Context::List, "!", Command::Problems),
+            (Context::Problems, "esc", Command::Close),
+            (Context::Problems, "!", Command::Close),
         ];
         for (context, text, expected) in cases {
             assert_eq!(

@@ -72,7 +72,7 @@ pub fn bordered_inner(area: Rect) -> Rect {
     }
 }
 
-/// Lines of help text below the keys: the marks' legend (two lines), search and bars, the filter syntax
+/// Lines of help text beside the keys (above the filter bar's): the marks' legend (two lines), search and bars, the filter syntax
 /// and where the keys come from.
 pub const HELP_FOOTER_LINES: usize = 5;
 

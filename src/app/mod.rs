@@ -11,6 +11,7 @@ mod filtering;
 mod ingest;
 pub mod keymap;
 pub mod layout;
+pub mod problems;
 pub mod quick;
 pub mod run;
 mod search_prompt;

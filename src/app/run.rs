@@ -264,10 +264,10 @@ fn terminal_event(state: &mut State, event: Event) -> Outcome {
 fn log_rejected(event: &PollEvent) {
     if let PollEvent::Rejected(rejected) = event {
         for r in rejected {
-            let id =
-                r.id.map_or_else(|| "no readable id".into(), |id| id.to_string());
+            let id = r.shown_id().unwrap_or_else(|| "no readable id".into());
             tracing::warn!(
-                "malformed entry skipped ({id}): {}; starts {}",
+                "malformed entry skipped ({}): {}; starts {}",
+                crate::sanitize::clean(&id),
                 crate::sanitize::clean(&r.reason),
                 crate::sanitize::clean(&r.excerpt)
             );

@@ -24,7 +24,11 @@ impl State {
     pub(super) fn prompt_command(&mut self, command: Command) {
         match command {
             Command::Close => self.prompt = None,
-            Command::Submit => self.submit_prompt(),
+            Command::Submit => {
+                self.submit_prompt();
+                // From the detail view, the detail moves to the entry found.
+                self.detail_follows_selection();
+            }
             _ => {}
         }
     }

@@ -136,7 +136,12 @@ pub enum Mode {
     List,
     Detail(DetailState),
     Counts(CountsPanel),
-    Help { scroll: u16, under: Box<Mode> },
+    /// The last error in full and the malformed entries skipped.
+    Problems(crate::app::problems::ProblemsPane),
+    Help {
+        scroll: u16,
+        under: Box<Mode>,
+    },
     Fatal(Fatal),
 }
 
@@ -186,7 +191,15 @@ pub struct State {
     pub context_return: Option<ContextReturn>,
     /// How catching up goes: the lag when it began, and the estimate of the time left.
     pub catch_up: CatchUp,
+    /// The malformed entries the poller skipped, the newest [`SKIPPED_KEPT`] of them, for the problems
+    /// pane (each is in the log too).
+    pub skipped: std::collections::VecDeque<crate::entry::Rejected>,
+    /// How many were skipped in all.
+    pub skipped_total: u64,
 }
+
+/// How many skipped entries the problems pane keeps to list.
+pub const SKIPPED_KEPT: usize = 500;
 
 /// The poller is behind the newest entry: from the lag at the start of catching up and the lag now, how
 /// long until it is live (`22h behind · ~3 min to catch up`).
@@ -261,6 +274,8 @@ impl State {
             search: None,
             context_return: None,
             catch_up: CatchUp::default(),
+            skipped: Default::default(),
+            skipped_total: 0,
         };
         state.refresh_activity();
         state
@@ -268,7 +283,7 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
-        if self.prompt.is_some() && matches!(self.mode, Mode::List) {
+        if self.prompt.is_some() && matches!(self.mode, Mode::List | Mode::Detail(_)) {
             return Context::Prompt;
         }
         match &self.mode {
@@ -276,6 +291,7 @@ impl State {
             Mode::List | Mode::Fatal(_) => Context::List,
             Mode::Detail(_) => Context::Detail,
             Mode::Counts(_) => Context::Counts,
+            Mode::Problems(_) => Context::Problems,
             Mode::Help { .. } => Context::Help,
         }
     }

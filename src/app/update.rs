@@ -74,6 +74,12 @@ impl State {
                             self.counts_command(command);
                         }
                     }
+                    Mode::Problems(_) => {
+                        let command = if rows > 0 { Command::Down } else { Command::Up };
+                        for _ in 0..rows.unsigned_abs() {
+                            self.problems_command(command);
+                        }
+                    }
                     Mode::Fatal(_) => {}
                 }
                 (Vec::new(), self.place() != before)
@@ -104,6 +110,7 @@ impl State {
             Mode::Detail(detail) => (detail.scroll, 0),
             Mode::Help { scroll, .. } => (0, usize::from(*scroll)),
             Mode::Counts(panel) => (panel.row, panel.group),
+            Mode::Problems(pane) => (pane.scroll, 0),
             _ => (0, 0),
         };
         (self.cursor.clone(), detail, help)
@@ -125,6 +132,10 @@ impl State {
             }
             Context::Prompt => {
                 self.prompt_command(command);
+                Vec::new()
+            }
+            Context::Problems => {
+                self.problems_command(command);
                 Vec::new()
             }
         }
@@ -183,6 +194,7 @@ impl State {
             Command::NextMatch => self.step_match(true),
             Command::PrevMatch => self.step_match(false),
             Command::ShowContext => self.show_context(),
+            Command::Problems => self.open_problems(),
             Command::TogglePolling => {
                 self.polling_paused = !self.polling_paused;
                 let (control, text) = if self.polling_paused {
@@ -271,6 +283,16 @@ impl State {
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
             Command::NextEntry => self.step_detail_entry(1),
             Command::PrevEntry => self.step_detail_entry(-1),
+            Command::Search => self.open_prompt(PromptKind::Search),
+            Command::GotoTime => self.open_prompt(PromptKind::GotoTime),
+            Command::NextMatch => {
+                self.step_match(true);
+                self.detail_follows_selection();
+            }
+            Command::PrevMatch => {
+                self.step_match(false);
+                self.detail_follows_selection();
+            }
             Command::FilterUser => self.narrow("user"),
             Command::FilterType => self.narrow("type"),
             Command::FilterIp => self.narrow("ip"),

@@ -77,6 +77,28 @@ pub struct Rejected {
     pub excerpt: String,
 }
 
+/// The longest id text taken from an excerpt.
+const EXCERPT_ID_CHARS: usize = 64;
+
+impl Rejected {
+    /// The id to show for it: the readable one, else the text of an `"id"` field its excerpt holds
+    /// (not a valid id, but what lets a person find it), else `None`. Untrusted: clean before display.
+    pub fn shown_id(&self) -> Option<String> {
+        if let Some(id) = self.id {
+            return Some(id.to_string());
+        }
+        let rest = &self.excerpt[self.excerpt.find("\"id\"")? + 4..];
+        let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+        let text = match rest.strip_prefix('"') {
+            Some(quoted) => &quoted[..quoted.find('"').unwrap_or(quoted.len())],
+            // A number or a literal: up to the next separator.
+            None => &rest[..rest.find([',', '}', ' ']).unwrap_or(rest.len())],
+        };
+        let text: String = text.chars().take(EXCERPT_ID_CHARS).collect();
+        (!text.is_empty()).then_some(text)
+    }
+}
+
 /// What one response body held.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Batch {
@@ -250,6 +272,31 @@ pub fn parse_seed(body: &str) -> Result<Batch, BodyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_entry_shows_its_id_or_the_id_text_its_excerpt_holds() {
+        let rejected = |id, excerpt: &str| Rejected {
+            id,
+            reason: "r".into(),
+            excerpt: excerpt.into(),
+        };
+        let uuid = Uuid::from_u128(7);
+        let cases = [
+            (Some(uuid), r#"{"x": 1}"#, Some(uuid.to_string())),
+            (
+                None,
+                r#"{"id": "not-a-uuid", "type": 3}"#,
+                Some("not-a-uuid".into()),
+            ),
+            (None, r#"{"type": "a", "id":42}"#, Some("42".into())),
+            (None, r#"{"type": "auth:login""#, None),
+            (None, r#"{"id": ""}"#, None),
+            (None, r#"{"id""#, None),
+        ];
+        for (id, excerpt, expected) in cases {
+            assert_eq!(rejected(id, excerpt).shown_id(), expected, "{excerpt}");
+        }
+    }
 
     const GOOD: &str = r#"{"data": {"route": "/api/v1/logs/audit"}, "id": "0194f5a3-7b2c-7def-8123-456789abcdef", "ip": "203.0.113.7", "timestamp": "2025-02-11T16:08:44.324452", "type": "auth:login", "user": "user@example.com", "user_agent": "Mozilla/5.0", "extra_field": [1, 2]}"#;
 

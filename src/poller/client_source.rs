@@ -25,6 +25,7 @@ impl From<ApiError> for SourceError {
             fault: super::Fault::Retry {
                 retry_after: err.retry_after(),
                 rate_limited: matches!(err, ApiError::RateLimited { .. }),
+                offline: matches!(err, ApiError::Network(_) | ApiError::Timeout),
             },
             message,
         }

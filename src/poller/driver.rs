@@ -16,8 +16,8 @@ use crate::entry::{Batch, id_time_millis};
 use crate::sanitize::clean_truncated;
 use crate::timestamp::UnixNanos;
 
-/// Longest error text passed on to the status line.
-const ERROR_CHARS: usize = 200;
+/// Longest error text passed on (the problems pane shows it whole; this only bounds a hostile answer).
+const ERROR_CHARS: usize = 4000;
 
 /// The consumer went away: nothing left to poll for.
 struct Gone;
@@ -142,6 +142,8 @@ impl<S: AuditSource> Driver<S> {
             Ok(delivery) => {
                 self.schedule.on_success(end, delivery.more);
                 self.status.last_ok = Some(crate::clock::now());
+                self.status.offline = false;
+                self.status.retry_at = None;
                 self.deliver(delivery).await?;
                 Ok(None)
             }
@@ -151,20 +153,33 @@ impl<S: AuditSource> Driver<S> {
                     Fault::Retry {
                         retry_after,
                         rate_limited,
+                        offline,
                     } => {
                         // The log keeps every fault, not only the last the status shows.
                         tracing::warn!(
                             "request failed, will retry: {}",
                             self.status.last_error.as_deref().unwrap_or_default()
                         );
-                        self.schedule.on_retryable(end, retry_after);
+                        let wait = self.schedule.on_retryable(end, retry_after);
+                        self.status.offline = offline;
+                        self.status.retry_at = Some(
+                            crate::clock::now() + wait.as_nanos().min(i64::MAX as u128) as i64,
+                        );
                         self.status.retries += 1;
                         self.status.rate_limited += u64::from(rate_limited);
                         Ok(None)
                     }
                     Fault::Fatal(refusal) => {
                         self.schedule.on_fatal(end);
+                        self.status.retry_at = None;
                         let text = self.status.last_error.clone().unwrap_or_default();
+                        let why = match refusal {
+                            Refusal::TokenRejected => "token rejected",
+                            Refusal::PermissionMissing => "permission missing",
+                            Refusal::Other => "request refused",
+                        };
+                        // The text is the sanitized, token-scrubbed message the status shows.
+                        tracing::error!("polling stopped for good ({why}): {text}");
                         Ok(Some(End::Failed(match refusal {
                             Refusal::TokenRejected => StopReason::TokenRejected(text),
                             Refusal::PermissionMissing => StopReason::PermissionMissing(text),

@@ -323,6 +323,33 @@ async fn rate_limit_retry_after_is_waited_out() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_network_fault_reads_as_offline_with_the_next_try_and_the_whole_error() {
+    let fake = Fake::default();
+    fake.world().add_activity(1);
+    let long = format!("network error: {}", "connection refused; ".repeat(20));
+    fake.world()
+        .faults
+        .extend([None, Some(SourceError::offline(long.clone()))]);
+    let (mut events, _control) = spawn(fake.clone(), config(Start::Latest));
+    let mut seen = Seen::default();
+    until_live(&mut events, &mut seen).await;
+    let retrying = seen
+        .statuses
+        .iter()
+        .find(|s| matches!(s.state, ConnState::Retrying { .. }))
+        .expect("a retrying status");
+    assert!(retrying.offline);
+    assert!(retrying.retry_at.is_some(), "when it tries again");
+    assert_eq!(
+        retrying.last_error.as_deref(),
+        Some(long.as_str()),
+        "not cut off"
+    );
+    let last = seen.last_status();
+    assert!(!last.offline && last.retry_at.is_none(), "back online");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_rejected_token_fails_and_stops_with_the_reason() {
     let fake = Fake::default();
     fake.world().faults.push_back(Some(SourceError::refused(

@@ -81,7 +81,13 @@ pub struct PollStatus {
     pub budget_per_minute: u32,
     pub retries: u64,
     pub rate_limited: u64,
+    /// The last fault's text in full (sanitized, the token scrubbed): the status line cuts it, the
+    /// problems pane shows it whole.
     pub last_error: Option<String>,
+    /// The last request got no answer at all (network fault, timeout) and no answer came since.
+    pub offline: bool,
+    /// While retrying: the wall-clock time of the next try.
+    pub retry_at: Option<UnixNanos>,
     pub received: u64,
     pub rejected: u64,
     /// The tool's own `api:audit_log_fetch` entries hidden so far.

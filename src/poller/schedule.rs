@@ -165,7 +165,8 @@ impl Schedule {
     }
 
     /// The request failed in a way that trying again can fix (429, 5xx, timeout, broken body).
-    pub fn on_retryable(&mut self, now: Instant, retry_after: Option<Duration>) {
+    /// Returns how long it waits before the next try.
+    pub fn on_retryable(&mut self, now: Instant, retry_after: Option<Duration>) -> Duration {
         self.finish(now);
         let attempt = match self.phase {
             Phase::Retrying { attempt } => attempt + 1,
@@ -175,6 +176,7 @@ impl Schedule {
         let wait = (self.backoff)(attempt, asked).max(asked.unwrap_or_default());
         self.phase = Phase::Retrying { attempt };
         self.due = now + wait;
+        wait
     }
 
     /// The request failed in a way only the user can fix (401, 403): no more requests.
@@ -343,7 +345,9 @@ mod tests {
                 match outcome {
                     FullPage => s.on_success(now, true),
                     ShortPage => s.on_success(now, false),
-                    Failure(retry_after) => s.on_retryable(now, retry_after),
+                    Failure(retry_after) => {
+                        s.on_retryable(now, retry_after);
+                    }
                 }
             }
             assert_eq!(s.phase(), phase, "{name}");
@@ -432,7 +436,9 @@ mod tests {
             match k % 3 {
                 0 => s.on_success(now, true),
                 1 => s.on_success(now, false),
-                _ => s.on_retryable(now, Some(Duration::ZERO)),
+                _ => {
+                    s.on_retryable(now, Some(Duration::ZERO));
+                }
             }
         }
         for pair in starts.windows(2) {

@@ -23,6 +23,8 @@ pub enum Fault {
     Retry {
         retry_after: Option<Duration>,
         rate_limited: bool,
+        /// No answer came back at all (a network fault, a timeout): the API is out of reach.
+        offline: bool,
     },
     /// Only the user can fix it (401, 403, 400); what it is decides what the user is told.
     Fatal(Refusal),
@@ -45,6 +47,19 @@ impl SourceError {
             fault: Fault::Retry {
                 retry_after: None,
                 rate_limited: false,
+                offline: false,
+            },
+            message: message.into(),
+        }
+    }
+
+    /// No answer at all: the network failed or the request timed out.
+    pub fn offline(message: impl Into<String>) -> SourceError {
+        SourceError {
+            fault: Fault::Retry {
+                retry_after: None,
+                rate_limited: false,
+                offline: true,
             },
             message: message.into(),
         }
@@ -55,6 +70,7 @@ impl SourceError {
             fault: Fault::Retry {
                 retry_after,
                 rate_limited: true,
+                offline: false,
             },
             message: "rate limited (429)".into(),
         }

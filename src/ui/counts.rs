@@ -13,6 +13,7 @@ use crate::sanitize::clean;
 use crate::store::Store;
 use crate::store::counts::{Counts, Dimension, Stats};
 use crate::ui::log_pane::fit;
+use crate::ui::log_scale;
 use crate::ui::theme;
 
 pub struct CountsView<'a> {
@@ -38,7 +39,6 @@ pub fn group_name(dimension: Dimension) -> &'static str {
 
 const COUNT: usize = 7;
 const SHARE: usize = 6;
-const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// Widths of the columns for a panel `width` cells wide.
 struct Widths {
@@ -87,18 +87,7 @@ pub fn activity_bar(stats: &Stats, buckets: usize, width: usize) -> String {
         })
         .collect();
     let peak = cells.iter().copied().max().unwrap_or(0);
-    let scale = ((peak + 1) as f64).ln();
-    let mut bar: String = cells
-        .iter()
-        .map(|&n| {
-            if n == 0 || scale == 0.0 {
-                LEVELS[0]
-            } else {
-                let level = (((n + 1) as f64).ln() / scale * 8.0).ceil() as usize;
-                LEVELS[level.clamp(1, 8)]
-            }
-        })
-        .collect();
+    let mut bar: String = cells.iter().map(|&n| log_scale::cell(n, peak)).collect();
     let drawn = bar.chars().count();
     bar.extend(std::iter::repeat_n(' ', width.saturating_sub(drawn)));
     bar

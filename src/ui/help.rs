@@ -38,31 +38,37 @@ impl Help<'_> {
     /// The log pane's keys, then the rest: side by side on a wide screen, one after the other otherwise.
     fn columns(keymap: &Keymap) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
         let mut left = Vec::new();
-        for context in [Context::List, Context::Prompt, Context::Help] {
+        for context in [
+            Context::List,
+            Context::Prompt,
+            Context::Help,
+            Context::Problems,
+        ] {
             Help::section(keymap, context, &mut left);
         }
-        let mut right = Vec::new();
+        // The legend first: on a screen too short for both columns it stays in sight (the keys scroll).
+        let mut right = vec![
+            Line::styled(theme::MARK_LEGEND, theme::dim()),
+            Line::styled(
+                "~ after a time: unreadable timestamp (the id's time stands in)",
+                theme::dim(),
+            ),
+            Line::styled(
+                "Search hits underlined · header and counts bars: log scale, oldest left",
+                theme::dim(),
+            ),
+            Line::styled(
+                "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
+                theme::dim(),
+            ),
+            Line::styled(
+                "Keys are read from auditui/keymap.toml in the config directory.",
+                theme::dim(),
+            ),
+        ];
         for context in [Context::Filter, Context::Detail, Context::Counts] {
             Help::section(keymap, context, &mut right);
         }
-        right.push(Line::raw(""));
-        right.push(Line::styled(theme::MARK_LEGEND, theme::dim()));
-        right.push(Line::styled(
-            "~ after a time: unreadable timestamp (the id's time stands in)",
-            theme::dim(),
-        ));
-        right.push(Line::styled(
-            "Search hits underlined · counts bars: log scale over the view's time",
-            theme::dim(),
-        ));
-        right.push(Line::styled(
-            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
-            theme::dim(),
-        ));
-        right.push(Line::styled(
-            "Keys are read from auditui/keymap.toml in the config directory.",
-            theme::dim(),
-        ));
         (left, right)
     }
 

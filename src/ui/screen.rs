@@ -4,6 +4,7 @@ use ratatui::Frame;
 
 use crate::app::keymap::{Command, Context};
 use crate::app::layout::Areas;
+use crate::app::problems::retry_label;
 use crate::app::state::{COUNTS_TOP, Mode, PromptKind, State};
 use crate::poller::ConnState;
 use crate::ui::activity::Activity;
@@ -13,6 +14,7 @@ use crate::ui::error_screen::ErrorScreen;
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::help::Help;
 use crate::ui::log_pane::LogPane;
+use crate::ui::problems::Problems;
 use crate::ui::prompt_bar::PromptBar;
 use crate::ui::status_bar::StatusBar;
 
@@ -36,7 +38,12 @@ pub fn render(state: &State, frame: &mut Frame) {
     frame.render_widget(
         Activity {
             per_minute: &state.activity,
+            end: state.activity_end,
             source: &state.source,
+            zone: state.zone,
+            cursor: state
+                .selected_index()
+                .map(|index| state.store.get(index).ts()),
         },
         areas.header,
     );
@@ -55,7 +62,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         ..bar
     };
     match &state.prompt {
-        Some(prompt) if matches!(state.mode, Mode::List) => {
+        Some(prompt) if matches!(state.mode, Mode::List | Mode::Detail(_)) => {
             let (label, example) = match prompt.kind {
                 PromptKind::Search => (
                     "search",
@@ -106,12 +113,25 @@ pub fn render(state: &State, frame: &mut Frame) {
             },
             areas.body,
         ),
+        Mode::Problems(pane) => frame.render_widget(
+            Problems {
+                lines: &state.problem_lines(areas.detail_text().width),
+                scroll: pane.scroll,
+                keys: &keys_line(
+                    state,
+                    Context::Problems,
+                    &[(Command::Close, "back"), (Command::Down, "scroll")],
+                ),
+            },
+            areas.body,
+        ),
         _ => render_log(state, frame, areas),
     }
     let context = match mode {
+        Mode::List | Mode::Detail(_) if state.prompt.is_some() => Context::Prompt,
         Mode::Detail(_) => Context::Detail,
         Mode::Counts(_) => Context::Counts,
-        _ if state.prompt.is_some() => Context::Prompt,
+        Mode::Problems(_) => Context::Problems,
         _ => Context::List,
     };
     let hints = hints(state, context);
@@ -125,6 +145,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             catch_up: state.catch_up.eta,
             hints: &hints,
             opened: state.opened.as_ref(),
+            problems_key: &state.keymap.hint(Context::List, Command::Problems),
         },
         areas.status,
     );
@@ -159,9 +180,17 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         .filter(|&p| p < rows.len());
     let hidden;
     let placeholder = if state.store.is_empty() {
-        match state.status.state {
-            ConnState::Connecting => "connecting to the audit log…",
-            ConnState::Failed => "the poller stopped: see the status bar",
+        match (&state.status.state, retry_label(&state.status, state.now)) {
+            // Not waiting for activity: waiting for the API, and saying why is one key away.
+            (_, Some(label)) => {
+                hidden = format!(
+                    "{label} · {} shows the full error",
+                    state.keymap.hint(Context::List, Command::Problems)
+                );
+                &hidden
+            }
+            (ConnState::Connecting, None) => "connecting to the audit log…",
+            (ConnState::Failed, None) => "the poller stopped: see the status bar",
             _ => "no entries yet: waiting for activity",
         }
     } else {
@@ -202,10 +231,16 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             (Command::Help, "help"),
         ],
         Context::Prompt => &[(Command::Submit, "go"), (Command::Close, "cancel")],
+        Context::Problems => &[
+            (Command::Close, "back"),
+            (Command::Down, "scroll"),
+            (Command::Help, "help"),
+        ],
         Context::Detail => &[
             (Command::Close, "back"),
             (Command::NextEntry, "next entry"),
             (Command::NextField, "field"),
+            (Command::Search, "search"),
             (Command::CopyField, "copy field"),
             (Command::CopyEntry, "copy entry"),
             (Command::Help, "help"),
@@ -287,18 +322,27 @@ fn place(state: &State) -> Vec<String> {
 
 /// "tab field · c copy field · y copy entry · esc back", with the keys the keymap binds.
 fn detail_keys(state: &State) -> String {
-    [
-        (Command::NextEntry, "next entry"),
-        (Command::NextField, "field"),
-        (Command::CopyField, "copy field"),
-        (Command::CopyEntry, "copy entry"),
-        (Command::Close, "back"),
-    ]
-    .iter()
-    .filter_map(|(command, label)| {
-        let keys = state.keymap.keys(Context::Detail, *command);
-        keys.first().map(|k| format!("{k} {label}"))
-    })
-    .collect::<Vec<_>>()
-    .join(" · ")
+    keys_line(
+        state,
+        Context::Detail,
+        &[
+            (Command::NextEntry, "next entry"),
+            (Command::NextField, "field"),
+            (Command::CopyField, "copy field"),
+            (Command::CopyEntry, "copy entry"),
+            (Command::Close, "back"),
+        ],
+    )
+}
+
+/// "k label · k label": the first key of each command in a context, as the keymap binds them.
+fn keys_line(state: &State, context: Context, wanted: &[(Command, &str)]) -> String {
+    wanted
+        .iter()
+        .filter_map(|(command, label)| {
+            let keys = state.keymap.keys(context, *command);
+            keys.first().map(|k| format!("{k} {label}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::action::Notice;
+use crate::app::problems::retry_label;
 use crate::app::state::Opened;
 use crate::clock::ago;
 use crate::poller::{ConnState, PollStatus};
@@ -28,11 +29,13 @@ pub struct StatusBar<'a> {
     pub hints: &'a [(String, &'static str)],
     /// Saved files being read (`auditui open`): shown instead of the connection.
     pub opened: Option<&'a Opened>,
+    /// The keys of the problems pane (the last error in full, the malformed entries).
+    pub problems_key: &'a str,
 }
 
 impl StatusBar<'_> {
     /// Where the reading of saved files stands: a progress count, then what was loaded.
-    fn loading(opened: &Opened) -> Line<'static> {
+    fn loading(opened: &Opened, problems_key: &str) -> Line<'static> {
         let p = &opened.progress;
         let files = if p.files == 1 { "file" } else { "files" };
         let mut spans = vec![if p.done {
@@ -60,7 +63,7 @@ impl StatusBar<'_> {
             spans.push(Span::styled(" · ", theme::dim()));
             spans.push(Span::styled(
                 format!(
-                    "{} malformed (listed in the log and on exit)",
+                    "{} malformed ({problems_key} lists them; in the log and on exit too)",
                     thousands(p.bad)
                 ),
                 theme::error(),
@@ -71,16 +74,16 @@ impl StatusBar<'_> {
 
     fn connection(&self) -> Line<'static> {
         if let Some(opened) = self.opened {
-            return Self::loading(opened);
+            return Self::loading(opened, self.problems_key);
         }
         let s = self.status;
         let (symbol, label, style) = match &s.state {
             ConnState::Connecting => ("◌", "connecting".to_owned(), theme::warning()),
             ConnState::Live => ("●", "live".to_owned(), theme::ok()),
             ConnState::CatchingUp => ("◐", "catching up".to_owned(), theme::warning()),
-            ConnState::Retrying { attempt } => (
+            ConnState::Retrying { .. } => (
                 "◌",
-                format!("retrying (attempt {attempt})"),
+                retry_label(s, self.now).unwrap_or_default(),
                 theme::warning(),
             ),
             ConnState::Paused => ("‖", "paused".to_owned(), theme::warning()),
@@ -91,6 +94,10 @@ impl StatusBar<'_> {
             spans.push(Span::styled(" · ", theme::dim()));
             spans.push(Span::styled(text, style));
         };
+        // Retrying: where the whole error is, before the rest of the line can push it out of sight.
+        if matches!(s.state, ConnState::Retrying { .. }) && s.last_error.is_some() {
+            part(format!("{} full error", self.problems_key), theme::key());
+        }
         // Behind by more than a minute, how far comes first: it is what the user waits for.
         if let Some(lag) = s.lag.filter(|l| l.as_secs() >= 60) {
             let mut text = format!("{} behind", span(lag));
@@ -131,7 +138,10 @@ impl StatusBar<'_> {
             );
         }
         if s.rejected > 0 {
-            part(format!("{} malformed", s.rejected), theme::error());
+            part(
+                format!("{} malformed ({} lists)", s.rejected, self.problems_key),
+                theme::error(),
+            );
         }
         if s.self_hidden > 0 {
             part(

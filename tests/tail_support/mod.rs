@@ -138,7 +138,13 @@ impl Tail {
 
     /// Waits for the tail to end by itself; returns its lines, whether it succeeded, and its stderr.
     /// The token must appear in none of its output and nowhere in its debug-level log.
-    pub async fn finish(mut self) -> (Vec<String>, bool, String) {
+    pub async fn finish(self) -> (Vec<String>, bool, String) {
+        let (lines, ok, stderr, _) = self.finish_with_log().await;
+        (lines, ok, stderr)
+    }
+
+    /// As [`Tail::finish`], with the text of the tail's log as well.
+    pub async fn finish_with_log(mut self) -> (Vec<String>, bool, String, String) {
         let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
             .expect("tail ends within 30 s")
@@ -153,7 +159,7 @@ impl Tail {
         for (place, text) in [("stdout", &stdout), ("stderr", &stderr), ("the log", &log)] {
             assert!(!text.contains(DEMO_TOKEN), "the token appears in {place}");
         }
-        (self.output, status.success(), stderr)
+        (self.output, status.success(), stderr, log)
     }
 
     async fn stop_text(&mut self) -> String {

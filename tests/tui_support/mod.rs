@@ -144,3 +144,21 @@ impl auditui::clipboard::Copier for NoClipboard {
         None
     }
 }
+
+/// The whole screen of `state` as text, one line per row (colours dropped).
+pub fn screen_text(state: &auditui::app::state::State) -> String {
+    let area = state.screen.header.union(state.screen.status);
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, area.height))
+            .unwrap();
+    terminal
+        .draw(|frame| auditui::ui::screen::render(state, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    buffer
+        .content()
+        .chunks(usize::from(buffer.area.width))
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

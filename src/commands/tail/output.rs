@@ -213,7 +213,10 @@ fn status_line(previous: Option<&PollStatus>, status: &PollStatus) -> Option<Str
             Some(lag) => format!("catching up: {} behind", human_duration(lag)),
             None => "catching up".into(),
         },
-        ConnState::Retrying { attempt } => format!("retrying (attempt {attempt}) after: {error}"),
+        ConnState::Retrying { attempt } => {
+            let offline = if status.offline { "offline, " } else { "" };
+            format!("{offline}retrying (attempt {attempt}) after: {error}")
+        }
         ConnState::Paused => "paused".into(),
     })
 }
@@ -494,6 +497,26 @@ mod tests {
             "an unchanged status is not repeated: {text}"
         );
         assert!(output.out.is_empty(), "nothing but entries on stdout");
+    }
+
+    #[test]
+    fn a_network_fault_reads_as_offline_on_stderr() {
+        let args = tail_args(&[]);
+        let p = plan(&args).unwrap();
+        let mut output = output_for(&args, &p).unwrap();
+        let mut err = Vec::new();
+        let offline = PollStatus {
+            state: ConnState::Retrying { attempt: 1 },
+            offline: true,
+            last_error: Some("network error: connection refused".into()),
+            ..PollStatus::default()
+        };
+        output.take(PollEvent::Status(offline), &mut err).unwrap();
+        let text = String::from_utf8(err).unwrap();
+        assert!(
+            text.contains("offline, retrying (attempt 1) after: network error: connection refused"),
+            "{text}"
+        );
     }
 
     #[test]
