@@ -20,18 +20,21 @@ pub enum Context {
     Help,
     /// The counts panel.
     Counts,
-    /// A one-line prompt (search, go to a time).
+    /// A one-line prompt (search, go to a time, a note, where to write evidence).
     Prompt,
+    /// The list of marks and their notes.
+    Marks,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::List,
         Context::Filter,
         Context::Detail,
         Context::Help,
         Context::Counts,
         Context::Prompt,
+        Context::Marks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Context {
             Context::Help => "help",
             Context::Counts => "counts",
             Context::Prompt => "prompt",
+            Context::Marks => "marks",
         }
     }
 
@@ -52,7 +56,8 @@ impl Context {
             Context::Detail => "Detail",
             Context::Help => "Help",
             Context::Counts => "Counts panel",
-            Context::Prompt => "Search and go-to prompt",
+            Context::Prompt => "Search, go-to, note and evidence prompt",
+            Context::Marks => "Marks list",
         }
     }
 }
@@ -140,6 +145,11 @@ commands! {
     PrevEntry = "prev_entry", "previous entry of the view";
     FilterNew = "filter_new", "only what is new for its user: agent, address, anything, off";
     ShowContext = "context", "around this entry: unfiltered, same user, back";
+    Mark = "mark", "mark or unmark the entry";
+    Note = "note", "write the entry's note (marks it)";
+    Marks = "marks", "list the marks and their notes";
+    Evidence = "evidence", "evidence bundle of the marks, else of the view";
+    Jump = "jump", "go to the entry in the log";
 }
 
 /// One key with its modifiers, as written in a keymap file.
@@ -343,7 +353,7 @@ impl Keymap {
                 .find(|c| c.name() == context_name)
                 .ok_or_else(|| {
                     invalid(format!(
-                        "unknown section [{context_name}] (expected list, filter, detail, help, counts or prompt)"
+                        "unknown section [{context_name}] (expected list, filter, detail, help, counts, prompt or marks)"
                     ))
                 })?;
             let bound = self.bindings.entry(context).or_default();
@@ -452,6 +462,16 @@ mod tests {
             (Context::Counts, "tab", Command::NextGroup),
             (Context::Prompt, "enter", Command::Submit),
             (Context::Prompt, "esc", Command::Close),
+            (Context::List, "m", Command::Mark),
+            (Context::List, "a", Command::Note),
+            (Context::List, "M", Command::Marks),
+            (Context::List, "B", Command::Evidence),
+            (Context::Detail, "m", Command::Mark),
+            (Context::Detail, "a", Command::Note),
+            (Context::Marks, "enter", Command::Jump),
+            (Context::Marks, "esc", Command::Close),
+            (Context::Marks, "m", Command::Mark),
+            (Context::Marks, "a", Command::Note),
         ];
         for (context, text, expected) in cases {
             assert_eq!(

@@ -96,7 +96,8 @@ where
     let mut shutdown = std::pin::pin!(shutdown);
     let mut link: Option<PollerLink> = None;
     let mut poller_open = true;
-    let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
+    // Exports and evidence bundles, each ending in the notice that reports it.
+    let mut exports: JoinSet<Notice> = JoinSet::new();
 
     loop {
         let mut outcome = tokio::select! {
@@ -127,7 +128,7 @@ where
                 }
             },
             Some(done) = exports.join_next(), if !exports.is_empty() => match done {
-                Ok((path, result)) => state.update(Action::Report(export_notice(&path, result))),
+                Ok(notice) => state.update(Action::Report(notice)),
                 Err(err) => state.update(Action::Report(Notice {
                     text: format!("export failed: {err}"),
                     is_error: true,
@@ -166,7 +167,32 @@ where
                         is_error: false,
                     };
                     redraw |= state.update(Action::Report(notice)).redraw;
-                    exports.spawn_blocking(move || (path, job.write()));
+                    exports.spawn_blocking(move || export_notice(&path, job.write()));
+                }
+                Effect::WriteEvidence { dir } => {
+                    let job = state.evidence_job(dir.clone());
+                    let notice = Notice {
+                        text: format!(
+                            "writing the evidence bundle to {}…",
+                            crate::sanitize::clean(&dir.display().to_string())
+                        ),
+                        is_error: false,
+                    };
+                    redraw |= state.update(Action::Report(notice)).redraw;
+                    exports.spawn_blocking(move || job.write());
+                }
+                Effect::SaveCase { store, kind, case } => {
+                    // Small and rare (a mark, a note, a committed filter): written here, in order.
+                    let saved = crate::case::CaseStore::open(&store, kind)
+                        .and_then(|mut cases| cases.save(&case, crate::clock::now()));
+                    if let Err(err) = saved {
+                        tracing::warn!("case {} not saved: {err}", case.name);
+                        let notice = Notice {
+                            text: format!("case {} not saved: {err}", case.name),
+                            is_error: true,
+                        };
+                        redraw |= state.update(Action::Report(notice)).redraw;
+                    }
                 }
                 Effect::Control(message) => {
                     if let Some((_, control)) = &link {

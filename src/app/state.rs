@@ -10,6 +10,7 @@ use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
 use crate::app::layout::Areas;
+pub use crate::app::marks::Marks;
 use crate::clock::Zone;
 use crate::export::ExportJob;
 use crate::formats::Format as ExportFormat;
@@ -104,6 +105,10 @@ impl CountsPanel {
 pub enum PromptKind {
     Search,
     GotoTime,
+    /// The note of this entry's mark.
+    Note(Uuid),
+    /// The directory to write an evidence bundle into.
+    Evidence,
 }
 
 /// A one-line prompt being typed: a search, or a time to go to.
@@ -136,7 +141,14 @@ pub enum Mode {
     List,
     Detail(DetailState),
     Counts(CountsPanel),
-    Help { scroll: u16, under: Box<Mode> },
+    /// The list of marks: the row chosen.
+    Marks {
+        row: usize,
+    },
+    Help {
+        scroll: u16,
+        under: Box<Mode>,
+    },
     Fatal(Fatal),
 }
 
@@ -186,6 +198,18 @@ pub struct State {
     pub context_return: Option<ContextReturn>,
     /// How catching up goes: the lag when it began, and the estimate of the time left.
     pub catch_up: CatchUp,
+    /// The entries marked in this investigation, with their notes.
+    pub marks: Marks,
+    /// The case the investigation is kept in (`--case`); without one, marks last for the session.
+    pub case: Option<CaseLink>,
+}
+
+/// Where the investigation is kept: the case's name and the file holding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLink {
+    pub name: String,
+    pub store: PathBuf,
+    pub kind: crate::case::Kind,
 }
 
 /// The poller is behind the newest entry: from the lag at the start of catching up and the lag now, how
@@ -261,6 +285,8 @@ impl State {
             search: None,
             context_return: None,
             catch_up: CatchUp::default(),
+            marks: Marks::default(),
+            case: None,
         };
         state.refresh_activity();
         state
@@ -268,7 +294,9 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
-        if self.prompt.is_some() && matches!(self.mode, Mode::List) {
+        if self.prompt.is_some()
+            && matches!(self.mode, Mode::List | Mode::Detail(_) | Mode::Marks { .. })
+        {
             return Context::Prompt;
         }
         match &self.mode {
@@ -276,6 +304,7 @@ impl State {
             Mode::List | Mode::Fatal(_) => Context::List,
             Mode::Detail(_) => Context::Detail,
             Mode::Counts(_) => Context::Counts,
+            Mode::Marks { .. } => Context::Marks,
             Mode::Help { .. } => Context::Help,
         }
     }

@@ -42,7 +42,12 @@ impl Help<'_> {
             Help::section(keymap, context, &mut left);
         }
         let mut right = Vec::new();
-        for context in [Context::Filter, Context::Detail, Context::Counts] {
+        for context in [
+            Context::Filter,
+            Context::Detail,
+            Context::Counts,
+            Context::Marks,
+        ] {
             Help::section(keymap, context, &mut right);
         }
         right.push(Line::raw(""));
@@ -56,7 +61,7 @@ impl Help<'_> {
             theme::dim(),
         ));
         right.push(Line::styled(
-            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
+            "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 is:marked words",
             theme::dim(),
         ));
         right.push(Line::styled(

@@ -7,6 +7,7 @@ pub mod error_screen;
 pub mod filter_bar;
 pub mod help;
 pub mod log_pane;
+pub mod marks_list;
 pub mod prompt_bar;
 pub mod screen;
 pub mod status_bar;

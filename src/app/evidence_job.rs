@@ -1,0 +1,123 @@
+//! The evidence key's bundle: a snapshot of the marks (or of the view) taken on the loop, cheap, and
+//! written by [`crate::evidence::write_bundle`] on another thread.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::app::action::Notice;
+use crate::app::keymap::{Command, Context};
+use crate::app::state::State;
+use crate::entry::Entry;
+use crate::evidence::{self, BundleInput, Coverage, Source};
+use crate::sanitize::clean;
+use crate::store::Store;
+use crate::timestamp::UnixNanos;
+
+/// What one press of the evidence key writes.
+pub struct EvidenceJob {
+    store: Arc<Store>,
+    /// Store positions of the entries, in id order.
+    indices: Vec<u32>,
+    marks: BTreeMap<Uuid, Option<String>>,
+    source: Source,
+    created: UnixNanos,
+    dir: PathBuf,
+}
+
+impl State {
+    /// The bundle of the marks when there are any (those loaded), else of the view.
+    pub fn evidence_job(&self, dir: PathBuf) -> EvidenceJob {
+        let marks = self.marks.notes().clone();
+        let indices = if marks.is_empty() {
+            self.view.indices().to_vec()
+        } else {
+            let mut found: Vec<u32> = marks
+                .keys()
+                .filter_map(|id| self.store.position_of(*id))
+                .collect();
+            found.sort_unstable();
+            found
+        };
+        let (since, until) = self.query.time_window();
+        let key = self.keymap.hint(Context::List, Command::Evidence);
+        let source = Source {
+            made_by: format!("auditui TUI, evidence key {key}"),
+            case: self.case.as_ref().map(|c| c.name.clone()),
+            host: self.source.clone(),
+            region: None,
+            service_user: None,
+            filter: self.filter.applied.clone(),
+            since_given: None,
+            until_given: None,
+            since,
+            until,
+            coverage: Coverage::Unknown(if marks.is_empty() {
+                "written from the entries the TUI had loaded for the view".into()
+            } else {
+                "the marked entries the TUI had loaded".into()
+            }),
+        };
+        EvidenceJob {
+            store: Arc::clone(&self.store),
+            indices,
+            marks,
+            source,
+            created: self.now,
+            dir,
+        }
+    }
+}
+
+impl EvidenceJob {
+    /// Writes the bundle; the notice says where, or why not. Blocking: run it off the app loop.
+    pub fn write(self) -> Notice {
+        let entries: Vec<Entry> = self
+            .indices
+            .iter()
+            .filter_map(|&i| Entry::parse(&self.store.get(i).json_line()).ok())
+            .collect();
+        // The store keeps the fields, not the bytes received: every line is rebuilt, and the manifest
+        // says so.
+        let without_raw: BTreeSet<Uuid> = entries.iter().map(|e| e.id).collect();
+        let missing = self
+            .marks
+            .keys()
+            .filter(|id| !entries.iter().any(|e| e.id == **id))
+            .count();
+        let input = BundleInput {
+            entries: &entries,
+            without_raw: &without_raw,
+            rejected: &[],
+            marks: &self.marks,
+            source: &self.source,
+            created: self.created,
+            timeline_limit: evidence::DEFAULT_TIMELINE_LIMIT,
+        };
+        let dir = self.dir.display().to_string();
+        let dir = clean(&dir);
+        let notice = match evidence::write_bundle(&self.dir, &input) {
+            Ok(manifest) => Notice {
+                text: format!(
+                    "evidence: {} entries ({} marked{}) written to {dir} · check it with auditui verify {dir}",
+                    manifest.counts.total,
+                    manifest.counts.marked,
+                    if missing > 0 {
+                        format!(", {missing} marked but not loaded left out")
+                    } else {
+                        String::new()
+                    }
+                ),
+                is_error: false,
+            },
+            Err(err) => Notice {
+                text: format!("evidence not written: {}", clean(&err.to_string())),
+                is_error: true,
+            },
+        };
+        tracing::info!("{}", notice.text);
+        notice
+    }
+}
