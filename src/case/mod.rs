@@ -160,49 +160,7 @@ impl CaseStore {
 
     /// The case of that name, if it was ever saved here.
     pub fn load(&self, name: &str) -> Result<Option<Case>, CaseError> {
-        let path = &self.path;
-        let filter: Option<String> = self
-            .conn
-            .query_row("SELECT filter FROM cases WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| sql_error(path, e))?;
-        let Some(filter) = filter else {
-            return Ok(None);
-        };
-        let mut marks = BTreeMap::new();
-        let mut statement = self
-            .conn
-            .prepare("SELECT id, note FROM case_marks WHERE case_name = ?1")
-            .map_err(|e| sql_error(path, e))?;
-        let rows = statement
-            .query_map([name], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?))
-            })
-            .map_err(|e| sql_error(path, e))?;
-        for row in rows {
-            let (id, note) = row.map_err(|e| sql_error(path, e))?;
-            let id = Uuid::from_slice(&id).map_err(|_| CaseError::Damaged {
-                path: path.clone(),
-                detail: format!("a mark of case {name} has an id of {} bytes", id.len()),
-            })?;
-            marks.insert(id, note);
-        }
-        let mut statement = self
-            .conn
-            .prepare("SELECT text FROM case_filters WHERE case_name = ?1 ORDER BY seq")
-            .map_err(|e| sql_error(path, e))?;
-        let filters = statement
-            .query_map([name], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| sql_error(path, e))?;
-        Ok(Some(Case {
-            name: name.to_owned(),
-            marks,
-            filters,
-            filter,
-        }))
+        load_on(&self.conn, &self.path, name)
     }
 
     /// Replaces what is stored of the case, in one transaction.
@@ -260,6 +218,91 @@ pub fn list_at(path: &Path) -> Result<Vec<CaseSummary>, CaseError> {
         return Ok(Vec::new());
     }
     list_on(&conn, path)
+}
+
+/// The case of that name on a connection, if it was ever saved there.
+fn load_on(conn: &Connection, path: &Path, name: &str) -> Result<Option<Case>, CaseError> {
+    let filter: Option<String> = conn
+        .query_row("SELECT filter FROM cases WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| sql_error(path, e))?;
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
+    let mut marks = BTreeMap::new();
+    let mut statement = conn
+        .prepare("SELECT id, note FROM case_marks WHERE case_name = ?1")
+        .map_err(|e| sql_error(path, e))?;
+    let rows = statement
+        .query_map([name], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .map_err(|e| sql_error(path, e))?;
+    for row in rows {
+        let (id, note) = row.map_err(|e| sql_error(path, e))?;
+        let id = Uuid::from_slice(&id).map_err(|_| CaseError::Damaged {
+            path: path.to_owned(),
+            detail: format!("a mark of case {name} has an id of {} bytes", id.len()),
+        })?;
+        marks.insert(id, note);
+    }
+    let mut statement = conn
+        .prepare("SELECT text FROM case_filters WHERE case_name = ?1 ORDER BY seq")
+        .map_err(|e| sql_error(path, e))?;
+    let filters = statement
+        .query_map([name], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| sql_error(path, e))?;
+    Ok(Some(Case {
+        name: name.to_owned(),
+        marks,
+        filters,
+        filter,
+    }))
+}
+
+/// Where cases may be stored: the cases file, every archive in the data directory, and `extra`.
+pub fn locations(extra: Option<&Path>) -> Vec<(PathBuf, Kind)> {
+    let mut found = Vec::new();
+    if let Some(path) = standalone_path() {
+        found.push((path, Kind::Standalone));
+    }
+    if let Some(dir) = dirs::data_dir().map(|d| d.join("auditui"))
+        && let Ok(listing) = std::fs::read_dir(&dir)
+    {
+        let mut archives: Vec<PathBuf> = listing
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "sqlite")
+                    && p.file_name().is_some_and(|n| n != "cases.sqlite")
+            })
+            .collect();
+        archives.sort();
+        found.extend(archives.into_iter().map(|p| (p, Kind::Archive)));
+    }
+    if let Some(extra) = extra
+        && !found.iter().any(|(p, _)| p == extra)
+    {
+        found.push((extra.to_owned(), Kind::Archive));
+    }
+    found
+}
+
+/// The stored case of that name, read without changing any file: the first of [`locations`] holding it.
+pub fn find(name: &str, extra: Option<&Path>) -> Result<Option<(PathBuf, Case)>, CaseError> {
+    for (path, _) in locations(extra) {
+        if !path.exists() || !list_at(&path)?.iter().any(|c| c.name == name) {
+            continue;
+        }
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| sql_error(&path, e))?;
+        if let Some(case) = load_on(&conn, &path, name)? {
+            return Ok(Some((path, case)));
+        }
+    }
+    Ok(None)
 }
 
 fn list_on(conn: &Connection, path: &Path) -> Result<Vec<CaseSummary>, CaseError> {
