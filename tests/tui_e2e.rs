@@ -566,6 +566,11 @@ fn from_a_fresh_demo_the_incident_is_marked_noted_and_bundled_and_the_case_reope
         serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["case"], "kestrel");
     assert_eq!(manifest["counts"]["marked"], 5);
+    assert_eq!(
+        manifest["raw"]["reserialized"],
+        serde_json::json!([]),
+        "every line as received, from the demo's archive"
+    );
     let mut notes: Vec<String> = manifest["marks"]
         .as_array()
         .unwrap()

@@ -25,6 +25,8 @@ pub struct EvidenceJob {
     source: Source,
     created: UnixNanos,
     dir: PathBuf,
+    /// Where the raw text of the entries may be read.
+    archive: Option<PathBuf>,
 }
 
 impl State {
@@ -67,21 +69,61 @@ impl State {
             source,
             created: self.now,
             dir,
+            archive: self.archive.clone(),
         }
     }
 }
 
 impl EvidenceJob {
+    /// The entries' text as the API sent it, from the archive (none without one, or when it cannot be
+    /// read: the lines are then rebuilt, and said to be).
+    fn raw_from_archive(&self) -> BTreeMap<Uuid, String> {
+        let mut raw = BTreeMap::new();
+        let Some(path) = &self.archive else {
+            return raw;
+        };
+        let archive = match crate::archive::Archive::open_read(path) {
+            Ok(archive) => archive,
+            Err(err) => {
+                tracing::warn!("evidence: raw entries not read from the archive: {err}");
+                return raw;
+            }
+        };
+        let Ok(mut statement) = archive
+            .connection()
+            .prepare("SELECT raw FROM entries WHERE id = ?1")
+        else {
+            return raw;
+        };
+        for &i in &self.indices {
+            let id = self.store.get(i).id();
+            if let Ok(text) =
+                statement.query_row([id.as_bytes().as_slice()], |r| r.get::<_, String>(0))
+            {
+                raw.insert(id, text);
+            }
+        }
+        raw
+    }
+
     /// Writes the bundle; the notice says where, or why not. Blocking: run it off the app loop.
     pub fn write(self) -> Notice {
+        let raw = self.raw_from_archive();
+        let mut without_raw = BTreeSet::new();
+        // The store keeps the fields, not the bytes received: a line the archive does not hold is
+        // rebuilt from them, and the manifest says which.
         let entries: Vec<Entry> = self
             .indices
             .iter()
-            .filter_map(|&i| Entry::parse(&self.store.get(i).json_line()).ok())
+            .filter_map(|&i| {
+                let stored = self.store.get(i);
+                if let Some(entry) = raw.get(&stored.id()).and_then(|r| Entry::parse(r).ok()) {
+                    return Some(entry);
+                }
+                without_raw.insert(stored.id());
+                Entry::parse(&stored.json_line()).ok()
+            })
             .collect();
-        // The store keeps the fields, not the bytes received: every line is rebuilt, and the manifest
-        // says so.
-        let without_raw: BTreeSet<Uuid> = entries.iter().map(|e| e.id).collect();
         let missing = self
             .marks
             .keys()

@@ -20,12 +20,18 @@ pub struct Marks {
     notes: BTreeMap<Uuid, Option<String>>,
     /// The same ids, shared with the query so `is:marked` costs no copy per keystroke.
     ids: Arc<BTreeSet<Uuid>>,
+    /// Counts the changes, so telling whether a command changed the marks costs no copy.
+    revision: u64,
 }
 
 impl Marks {
     pub fn from_notes(notes: BTreeMap<Uuid, Option<String>>) -> Marks {
         let ids = Arc::new(notes.keys().copied().collect());
-        Marks { notes, ids }
+        Marks {
+            notes,
+            ids,
+            revision: 0,
+        }
     }
 
     /// Marks or unmarks an entry (its note goes with the mark); true when it is marked now.
@@ -37,6 +43,7 @@ impl Marks {
             true
         };
         self.ids = Arc::new(self.notes.keys().copied().collect());
+        self.revision += 1;
         marked
     }
 
@@ -47,6 +54,12 @@ impl Marks {
         if self.notes.insert(id, note).is_none() {
             self.ids = Arc::new(self.notes.keys().copied().collect());
         }
+        self.revision += 1;
+    }
+
+    /// Changes so far (a restore starts again from 0).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     pub fn is_marked(&self, id: Uuid) -> bool {
@@ -82,14 +95,15 @@ impl Marks {
     }
 }
 
-/// What the case keeps, to tell whether a command changed it.
-type Kept = (Marks, Vec<String>, String);
+/// What the case keeps, to tell whether a command changed it: the marks' revision, the filter history
+/// and the committed filter.
+type Kept = (u64, Vec<String>, String);
 
 impl State {
     /// What the case would store now.
     fn kept(&self) -> Kept {
         (
-            self.marks.clone(),
+            self.marks.revision(),
             self.filter.history.items().to_vec(),
             self.committed_filter(),
         )
@@ -114,14 +128,15 @@ impl State {
         };
         let before = self.kept();
         let mut effects = run(self);
-        let (marks, filters, filter) = self.kept();
-        if (&marks, &filters, &filter) != (&before.0, &before.1, &before.2) {
+        let after = self.kept();
+        if after != before {
+            let (_, filters, filter) = after;
             effects.push(Effect::SaveCase {
                 store: case.store,
                 kind: case.kind,
                 case: Case {
                     name: case.name,
-                    marks: marks.notes().clone(),
+                    marks: self.marks.notes().clone(),
                     filters,
                     filter,
                 },

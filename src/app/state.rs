@@ -202,6 +202,8 @@ pub struct State {
     pub marks: Marks,
     /// The case the investigation is kept in (`--case`); without one, marks last for the session.
     pub case: Option<CaseLink>,
+    /// The archive the entries came from, when there is one: evidence takes their raw text from it.
+    pub archive: Option<PathBuf>,
 }
 
 /// Where the investigation is kept: the case's name and the file holding it.
@@ -287,6 +289,7 @@ impl State {
             catch_up: CatchUp::default(),
             marks: Marks::default(),
             case: None,
+            archive: None,
         };
         state.refresh_activity();
         state

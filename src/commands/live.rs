@@ -79,9 +79,10 @@ pub async fn watch(
     case: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let (mut state, poller) = prepare(connection, watch, export, label, archive.clone())?;
+    // The archive is in use only when the TUI could open it (the status bar says so).
+    state.archive = archive.filter(|_| state.status.archive.is_some());
     if let Some(name) = case {
-        // The archive holds the case only when the TUI could open it (the status bar says so).
-        let used = archive.filter(|_| state.status.archive.is_some());
+        let used = state.archive.clone();
         super::attach_case(&mut state, name, used.as_deref())?;
     }
     run_app(state, poller).await?;
