@@ -292,3 +292,31 @@ fn the_marks_list() {
         insta::assert_snapshot!(format!("marks_list_{size}"), terminal.backend());
     }
 }
+
+#[test]
+fn without_marks_the_evidence_key_writes_the_view() {
+    let mut state = with_incident();
+    keys(&mut state, "/type:auth:failed\n");
+    let dir = tempfile::tempdir().unwrap();
+    let notice = state.evidence_job(dir.path().join("view")).write();
+    assert!(
+        notice.text.contains("3 entries (0 marked)"),
+        "{}",
+        notice.text
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("view").join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["query"]["filter"], "type:auth:failed");
+    assert_eq!(manifest["timeline"]["selection"], "all");
+    assert_eq!(
+        manifest["coverage"]["complete"], false,
+        "no archive: unknown"
+    );
+    assert_eq!(
+        manifest["raw"]["reserialized"].as_array().map(Vec::len),
+        Some(3),
+        "without an archive the lines are rebuilt, and the manifest says so"
+    );
+}

@@ -44,6 +44,13 @@ impl State {
             found
         };
         let (since, until) = self.query.time_window();
+        // The view's window: the filter's, else what is loaded, up to now.
+        let (since, until) = if marks.is_empty() {
+            let first = (!self.store.is_empty()).then(|| self.store.get(0).ts());
+            (since.or(first), Some(until.unwrap_or(self.now)))
+        } else {
+            (since, until)
+        };
         let key = self.keymap.hint(Context::List, Command::Evidence);
         let source = Source {
             made_by: format!("auditui TUI, evidence key {key}"),
@@ -106,9 +113,44 @@ impl EvidenceJob {
         raw
     }
 
+    /// For a bundle of the view, what the archive holds of its window: complete, or the gaps. A bundle of
+    /// marks is a choice, not a window: its coverage stays unknown.
+    fn archive_coverage(&self) -> Option<Coverage> {
+        let (Some(path), Some(since), true) =
+            (&self.archive, self.source.since, self.marks.is_empty())
+        else {
+            return None;
+        };
+        let archive = crate::archive::Archive::open_read(path).ok()?;
+        let held = archive.coverage(since, self.source.until).ok()?;
+        Some(if held.is_complete() {
+            Coverage::Complete
+        } else if held.gaps.is_empty() {
+            Coverage::Unknown(
+                "the archive holds no stretch fetched from the API in the window".into(),
+            )
+        } else {
+            Coverage::Gaps(
+                held.gaps
+                    .iter()
+                    .map(|&(from, until)| crate::evidence::Gap {
+                        from: Some(from),
+                        until: Some(until),
+                        after_id: None,
+                        before_id: None,
+                        reason: "not fetched into the archive".into(),
+                    })
+                    .collect(),
+            )
+        })
+    }
+
     /// Writes the bundle; the notice says where, or why not. Blocking: run it off the app loop.
-    pub fn write(self) -> Notice {
+    pub fn write(mut self) -> Notice {
         let raw = self.raw_from_archive();
+        if let Some(coverage) = self.archive_coverage() {
+            self.source.coverage = coverage;
+        }
         let mut without_raw = BTreeSet::new();
         // The store keeps the fields, not the bytes received: a line the archive does not hold is
         // rebuilt from them, and the manifest says which.
