@@ -85,8 +85,8 @@ pub async fn watch(
         let used = state.archive.clone();
         super::attach_case(&mut state, name, used.as_deref())?;
     }
-    run_app(state, poller).await?;
-    Ok(ExitCode::SUCCESS)
+    let finished = run_app(state, poller).await?;
+    super::report_unsaved(finished.unsaved.as_deref())
 }
 
 /// The TUI's state, with the archived history of the window already in it, and the poller to start:

@@ -64,3 +64,11 @@ pub fn attach_case(
     });
     Ok(())
 }
+
+/// After the TUI: says (on the restored terminal) that the case's last change was lost, and fails.
+pub fn report_unsaved(unsaved: Option<&str>) -> anyhow::Result<std::process::ExitCode> {
+    match unsaved {
+        Some(why) => anyhow::bail!("{why}"),
+        None => Ok(std::process::ExitCode::SUCCESS),
+    }
+}

@@ -48,5 +48,5 @@ pub async fn run(cli: &Cli, args: &OpenArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    super::report_unsaved(finished.unsaved.as_deref())
 }
