@@ -949,6 +949,33 @@ mod tests {
     }
 
     #[test]
+    fn the_case_goes_to_the_tui_it_opens_wherever_it_is_written() {
+        let cli = Cli::try_parse_args(["auditui", "--case", "kestrel"]).unwrap();
+        assert_eq!(cli.case.name.as_deref(), Some("kestrel"));
+        for argv in [
+            ["auditui", "--case", "kestrel", "demo"],
+            ["auditui", "demo", "--case", "kestrel"],
+        ] {
+            let cli = Cli::try_parse_args(argv).unwrap();
+            let Some(Command::Demo(demo)) = cli.command else {
+                panic!("demo expected");
+            };
+            assert_eq!(demo.case.name.as_deref(), Some("kestrel"), "{argv:?}");
+        }
+        let cli = Cli::try_parse_args(["auditui", "--case", "k", "open", "a.jsonl"]).unwrap();
+        let Some(Command::Open(open)) = cli.command else {
+            panic!("open expected");
+        };
+        assert_eq!(open.case.name.as_deref(), Some("k"));
+        let err = Cli::try_parse_args(["auditui", "--case", "k", "tail"]).unwrap_err();
+        assert!(err.to_string().contains("does not apply"), "{err}");
+        let err = Cli::try_parse_args(["auditui", "--case", "a/b"]).unwrap_err();
+        assert!(err.to_string().contains("a case name is"), "{err}");
+        let err = Cli::try_parse_args(["auditui", "evidence", "--marked", "-o", "o"]).unwrap_err();
+        assert!(err.to_string().contains("--case"), "{err}");
+    }
+
+    #[test]
     fn there_is_no_token_option() {
         assert!(Cli::try_parse_from(["auditui", "--token", "secret"]).is_err());
     }
