@@ -271,7 +271,6 @@ impl State {
         self.mode = Mode::List;
         if let Some(position) = self.view.position_of(&self.store, id) {
             self.select(position);
-            self.cursor.anchor = Some(id);
         }
     }
 
