@@ -634,3 +634,38 @@ fn from_a_fresh_demo_the_incident_is_marked_noted_and_bundled_and_the_case_reope
     again.type_text("q");
     assert!(again.wait_exit().success());
 }
+
+#[test]
+fn open_keeps_its_case_in_the_cases_file_of_the_data_directory() {
+    let saved = tempfile::tempdir().unwrap();
+    let file = saved.path().join("saved.jsonl");
+    let lines: String = (1..=3)
+        .map(|n| {
+            format!(
+                "{{\"id\":\"0194f5a3-7b2c-7def-8123-00000000000{n}\",\"timestamp\":\"2026-11-24T09:0{n}:00\",\"type\":\"auth:login\",\"user\":\"u{n}@example.com\",\"ip\":\"10.0.0.{n}\"}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let mut session =
+        Session::start_with(&["open", file.to_str().unwrap(), "--case", "saved"], &[]);
+    session.wait_for("the saved entries", |rows| {
+        counts(rows).is_some_and(|(shown, total)| shown == 3 && total == 3)
+    });
+    session.type_text("mkanoted\r");
+    session.wait_for("the note kept", |rows| {
+        rows.iter().any(|r| r.contains("note kept (2 marked)"))
+    });
+    session.type_text("q");
+    assert!(session.wait_exit().success());
+    let listed = Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(["case", "list"])
+        .env("XDG_DATA_HOME", session._dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listing.starts_with("saved\t2 marks (1 with a note)") && listing.contains("cases file"),
+        "{listing}"
+    );
+}
