@@ -45,6 +45,9 @@ pub struct Cli {
     #[command(flatten)]
     pub archive: TuiArchive,
 
+    #[command(flatten)]
+    pub case: CaseArg,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -153,11 +156,17 @@ impl Cli {
                 watch,
                 export,
                 archive,
+                case,
                 command,
                 ..
             } = &mut cli;
             if let Some(Command::Demo(demo)) = command {
                 demo.archive.take(archive, id);
+            }
+            if id == CaseArg::ID
+                && let Some(inner) = command.as_mut().and_then(Command::case_mut)
+            {
+                inner.name = case.name.clone();
             }
             if let Some(command) = command {
                 if let Some(inner) = command.watch_mut() {
@@ -201,6 +210,8 @@ pub enum Command {
     Evidence(EvidenceArgs),
     /// Check an evidence bundle: every hash and the manifest; says what was changed, added or is missing
     Verify(VerifyArgs),
+    /// The cases of investigations (marks, notes, filters kept with --case)
+    Case(CaseArgs),
 }
 
 impl Command {
@@ -221,6 +232,15 @@ impl Command {
         match self {
             Command::Demo(args) => Some(&mut args.watch),
             Command::Tail(args) => Some(&mut args.watch),
+            _ => None,
+        }
+    }
+
+    /// The case option, for the TUIs.
+    pub fn case_mut(&mut self) -> Option<&mut CaseArg> {
+        match self {
+            Command::Demo(args) => Some(&mut args.case),
+            Command::Open(args) => Some(&mut args.case),
             _ => None,
         }
     }
@@ -373,6 +393,45 @@ pub struct OpenArgs {
 
     #[command(flatten)]
     pub export: ExportArgs,
+
+    #[command(flatten)]
+    pub case: CaseArg,
+}
+
+/// The TUI's case: the investigation's marks, notes and filters, kept under a name.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CaseArg {
+    /// Keep this investigation's marks, notes, filter history and filter under NAME, and restore them
+    /// when the case is opened again (in the archive when there is one, else auditui/cases.sqlite in the
+    /// user's data directory); without it marks last for the session
+    #[arg(id = "tui_case", long = "case", value_name = "NAME", value_parser = case_name)]
+    pub name: Option<String>,
+}
+
+impl CaseArg {
+    pub const ID: &str = "tui_case";
+}
+
+fn case_name(text: &str) -> Result<String, String> {
+    crate::case::check_name(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaseArgs {
+    #[command(subcommand)]
+    pub action: CaseAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CaseAction {
+    /// Every case with its mark count, its last change and where it is stored
+    List {
+        /// Also look in this archive (the data directory's archives and cases file are always read)
+        #[arg(long, value_name = "PATH")]
+        archive: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -386,6 +445,9 @@ pub struct DemoArgs {
     /// Empty the demo archive first (the demo never writes a real one)
     #[arg(long)]
     pub reset_archive: bool,
+
+    #[command(flatten)]
+    pub case: CaseArg,
 
     #[command(flatten)]
     pub export: ExportArgs,
@@ -657,6 +719,10 @@ pub struct QueryArgs {
     #[arg(long, value_name = "FIELD", value_parser = crate::commands::query_counts::CountBy::parse,
         required_if_eq("format", "counts"))]
     pub by: Option<crate::commands::query_counts::CountBy>,
+
+    /// The case whose marks `is:marked` in --filter stands for
+    #[arg(long, value_name = "NAME", value_parser = case_name)]
+    pub case: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -679,9 +745,14 @@ pub struct EvidenceArgs {
     #[arg(id = "window_until", long = "until", value_name = "WHEN")]
     pub until: Option<String>,
 
-    /// The case this evidence belongs to (recorded in the manifest and the timelines)
-    #[arg(long, value_name = "NAME")]
+    /// The case this evidence belongs to: recorded in the manifest, its marks and notes in the
+    /// timelines, and `is:marked` in --filter stands for its marks. A case never stored is only a name
+    #[arg(long, value_name = "NAME", value_parser = case_name)]
     pub case: Option<String>,
+
+    /// Only the case's marked entries (of the window or the files)
+    #[arg(long, requires = "case")]
+    pub marked: bool,
 
     /// Directory to write the bundle into (created; must be new or empty)
     #[arg(short = 'o', long = "output", value_name = "DIR")]
@@ -875,6 +946,33 @@ mod tests {
         let cli =
             Cli::try_parse_args(["auditui", "--region", "eu", "evidence", "-o", "o"]).unwrap();
         assert_eq!(cli.api.region, Some(Region::Eu));
+    }
+
+    #[test]
+    fn the_case_goes_to_the_tui_it_opens_wherever_it_is_written() {
+        let cli = Cli::try_parse_args(["auditui", "--case", "kestrel"]).unwrap();
+        assert_eq!(cli.case.name.as_deref(), Some("kestrel"));
+        for argv in [
+            ["auditui", "--case", "kestrel", "demo"],
+            ["auditui", "demo", "--case", "kestrel"],
+        ] {
+            let cli = Cli::try_parse_args(argv).unwrap();
+            let Some(Command::Demo(demo)) = cli.command else {
+                panic!("demo expected");
+            };
+            assert_eq!(demo.case.name.as_deref(), Some("kestrel"), "{argv:?}");
+        }
+        let cli = Cli::try_parse_args(["auditui", "--case", "k", "open", "a.jsonl"]).unwrap();
+        let Some(Command::Open(open)) = cli.command else {
+            panic!("open expected");
+        };
+        assert_eq!(open.case.name.as_deref(), Some("k"));
+        let err = Cli::try_parse_args(["auditui", "--case", "k", "tail"]).unwrap_err();
+        assert!(err.to_string().contains("does not apply"), "{err}");
+        let err = Cli::try_parse_args(["auditui", "--case", "a/b"]).unwrap_err();
+        assert!(err.to_string().contains("a case name is"), "{err}");
+        let err = Cli::try_parse_args(["auditui", "evidence", "--marked", "-o", "o"]).unwrap_err();
+        assert!(err.to_string().contains("--case"), "{err}");
     }
 
     #[test]

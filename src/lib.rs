@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod case;
 pub mod cli;
 pub mod client;
 pub mod clipboard;

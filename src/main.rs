@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             Some(Command::Verify(args)) => commands::verify::run(args),
             Some(Command::Sync(args)) => commands::sync::run(&cli, args).await,
             Some(Command::Archive(args)) => commands::archive::run(&cli, args),
+            Some(Command::Case(args)) => commands::case::run(args),
         }
     });
     match result {

@@ -219,6 +219,7 @@ fn holds(test: &Test, e: &Entry) -> bool {
         Test::Since(t) => e.ts >= *t,
         Test::Until(t) => e.ts < *t,
         Test::New(_) => unreachable!("not generated: it depends on the entries before"),
+        Test::Marked => unreachable!("not generated: it depends on the marks given"),
         Test::Text(w) => {
             [&e.user, &e.kind, &e.ip, &e.user_agent]
                 .iter()
@@ -285,6 +286,7 @@ fn key(test: &Test, index: usize) -> String {
         Test::Since(_) => "since".into(),
         Test::Until(_) => "until".into(),
         Test::New(_) => "new".into(),
+        Test::Marked => "marked".into(),
         Test::Text(_) => format!("word {index}"),
     }
 }

@@ -1,6 +1,7 @@
 //! The real binary (`auditui demo`) in a pseudo-terminal this test creates, its screen read back through a
 //! terminal emulator (vt100): entries appear, a filter narrows them, the detail view opens, copying reports
-//! success over OSC 52 (there is no display here), and quitting or SIGTERM gives the terminal back.
+//! success over OSC 52 (there is no display here), and quitting or SIGTERM gives the terminal back; the
+//! incident is marked, noted and written as an evidence bundle that `verify` passes, and its case reopens.
 #![cfg(unix)]
 
 use std::fs::File;
@@ -501,4 +502,170 @@ fn counts_search_and_context_in_the_real_binary() {
     let status = session.wait_exit();
     assert!(status.success(), "{status:?}");
     session.assert_terminal_restored();
+}
+
+#[test]
+fn from_a_fresh_demo_the_incident_is_marked_noted_and_bundled_and_the_case_reopens() {
+    let mut session = Session::start_with(&["demo", "--case", "kestrel"], &[]);
+    session.wait_for("entries from the simulator", |rows| {
+        counts(rows).is_some_and(|(shown, total)| shown > 0 && shown == total)
+            && entry_rows(rows).len() > 5
+    });
+    // The incident: the intruder's address.
+    session.type_text("/ip:185.220.101.47\r");
+    session.wait_for("the intruder's entries", |rows| {
+        rows[1].contains("ip:185.220.101.47")
+            && counts(rows).is_some_and(|(shown, total)| shown >= 5 && shown < total)
+    });
+    // Up one row first, so following stops and the selection stays where the keys put it.
+    session.type_text("k");
+    for n in 1..=5 {
+        session.type_text(&format!("anote {n} on the intruder\rk"));
+        session.wait_for("the note kept", |rows| {
+            rows.iter()
+                .any(|r| r.contains(&format!("note kept ({n} marked)")))
+        });
+    }
+    session.wait_for("five marked rows", |rows| {
+        rows.iter().filter(|r| r.starts_with('●')).count() == 5
+    });
+    // The evidence key, taking the directory it offers.
+    session.type_text("B");
+    session.wait_for("the evidence prompt", |rows| {
+        rows[1].contains("evidence to:") && rows[1].contains("evidence-kestrel-")
+    });
+    session.type_text("\r");
+    session.wait_for("the bundle written", |rows| {
+        rows.iter()
+            .any(|r| r.contains("evidence: 5 entries (5 marked) written to"))
+    });
+    let exports = session._dir.path().join("auditui").join("exports");
+    let bundles: Vec<_> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("evidence-kestrel-")
+        })
+        .collect();
+    assert_eq!(bundles.len(), 1, "{bundles:?}");
+    let bundle = &bundles[0];
+    let verified = Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .arg("verify")
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["case"], "kestrel");
+    assert_eq!(manifest["counts"]["marked"], 5);
+    assert_eq!(
+        manifest["raw"]["reserialized"],
+        serde_json::json!([]),
+        "every line as received, from the demo's archive"
+    );
+    let mut notes: Vec<String> = manifest["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["note"].as_str().unwrap().to_owned())
+        .collect();
+    notes.sort();
+    let expected: Vec<String> = (1..=5)
+        .map(|n| format!("note {n} on the intruder"))
+        .collect();
+    assert_eq!(notes, expected);
+    let markdown = std::fs::read_to_string(bundle.join("timeline.md")).unwrap();
+    let html = std::fs::read_to_string(bundle.join("timeline.html")).unwrap();
+    for note in &expected {
+        assert!(markdown.contains(note.as_str()), "timeline.md lacks {note}");
+        assert!(html.contains(note.as_str()), "timeline.html lacks {note}");
+    }
+    session.type_text("q");
+    assert!(session.wait_exit().success());
+    session.assert_terminal_restored();
+
+    // The case is listed, and reopening it restores the marks, the notes and the filter.
+    let dir = std::mem::replace(&mut session._dir, tempfile::tempdir().unwrap());
+    let listed = Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(["case", "list"])
+        .env("XDG_DATA_HOME", dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listing.starts_with("kestrel\t5 marks (5 with a note)") && listing.contains("demo.sqlite"),
+        "{listing}"
+    );
+    let log = dir.path().join("auditui-2.log");
+    let mut again = Session::start_program(
+        env!("CARGO_BIN_EXE_auditui").as_ref(),
+        &[
+            "demo",
+            "--case",
+            "kestrel",
+            "--log-file",
+            log.to_str().unwrap(),
+        ],
+        &[],
+        dir,
+    );
+    again.wait_for("the case's filter restored", |rows| {
+        rows[1].contains("ip:185.220.101.47")
+            && counts(rows).is_some_and(|(shown, total)| shown >= 5 && shown < total)
+    });
+    again.type_text("M");
+    again.wait_for("the marks list", |rows| {
+        rows.iter().any(|r| r.contains("Marks: 5 (5 with a note)"))
+            && rows.iter().any(|r| r.contains("note 1 on the intruder"))
+    });
+    // Esc and q apart: together they read as alt-q.
+    again.type_text("\x1b");
+    again.wait_for("the log again", |rows| {
+        !rows.iter().any(|r| r.contains("Marks: 5"))
+    });
+    again.type_text("q");
+    assert!(again.wait_exit().success());
+}
+
+#[test]
+fn open_keeps_its_case_in_the_cases_file_of_the_data_directory() {
+    let saved = tempfile::tempdir().unwrap();
+    let file = saved.path().join("saved.jsonl");
+    let lines: String = (1..=3)
+        .map(|n| {
+            format!(
+                "{{\"id\":\"0194f5a3-7b2c-7def-8123-00000000000{n}\",\"timestamp\":\"2026-11-24T09:0{n}:00\",\"type\":\"auth:login\",\"user\":\"u{n}@example.com\",\"ip\":\"10.0.0.{n}\"}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let mut session =
+        Session::start_with(&["open", file.to_str().unwrap(), "--case", "saved"], &[]);
+    session.wait_for("the saved entries", |rows| {
+        counts(rows).is_some_and(|(shown, total)| shown == 3 && total == 3)
+    });
+    session.type_text("mkanoted\r");
+    session.wait_for("the note kept", |rows| {
+        rows.iter().any(|r| r.contains("note kept (2 marked)"))
+    });
+    session.type_text("q");
+    assert!(session.wait_exit().success());
+    let listed = Command::new(env!("CARGO_BIN_EXE_auditui"))
+        .args(["case", "list"])
+        .env("XDG_DATA_HOME", session._dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listing.starts_with("saved\t2 marks (1 with a note)") && listing.contains("cases file"),
+        "{listing}"
+    );
 }

@@ -183,7 +183,7 @@ async fn a_burst_from_the_poller_is_drained_in_a_few_frames() {
     }
     let screen = Shared::new(80, 24);
     let mut terminal = Terminal::new(screen.clone()).unwrap();
-    let Finished { state, frames } = drive(
+    let Finished { state, frames, .. } = drive(
         state(),
         &mut terminal,
         typed("q"),
@@ -354,4 +354,63 @@ async fn ctrl_c_quits_while_connecting() {
         matches!(finished, Ok(Ok(_))),
         "ctrl-c ends the loop within 100 ms of its clock"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn marks_made_just_before_quitting_are_in_the_case_when_the_loop_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cases.sqlite");
+    let (tx, rx) = mpsc::channel(8);
+    let (control, _control_rx) = mpsc::channel(8);
+    tx.try_send(PollEvent::Entries(incident())).unwrap();
+    let screen = Shared::new(100, 24);
+    let mut terminal = Terminal::new(screen.clone()).unwrap();
+    let mut clipboard = Kept::default();
+    let mut state = state();
+    state.case = Some(auditui::app::state::CaseLink {
+        name: "kestrel".into(),
+        store: store.clone(),
+        kind: auditui::case::Kind::Standalone,
+    });
+    let ready = screen.clone();
+    // Three marks and a note as fast as keys come, then quit at once: saves still running or waiting
+    // are written before the loop returns.
+    let script = Box::pin(
+        futures::stream::once(async move {
+            ready.wait_for("12 / 12").await;
+            key('m')
+        })
+        .chain(typed("kmkmaseen"))
+        .chain(futures::stream::once(async {
+            Ok(Event::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE,
+            )))
+        }))
+        .chain(typed("q")),
+    );
+    let Finished { unsaved, .. } = drive(
+        state,
+        &mut terminal,
+        script,
+        &mut clipboard,
+        async { (rx, control) },
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unsaved, None);
+    let case = auditui::case::CaseStore::open(&store, auditui::case::Kind::Standalone)
+        .unwrap()
+        .load("kestrel")
+        .unwrap()
+        .expect("the case was saved");
+    assert_eq!(case.marks.len(), 3);
+    assert_eq!(
+        case.marks.values().filter(|n| n.is_some()).count(),
+        1,
+        "{:?}",
+        case.marks
+    );
+    drop(tx);
 }

@@ -56,6 +56,7 @@ fn log_pane(
             selected,
             first_seen: &[],
             matches: &[],
+            marked: &[],
             zone: Zone::Utc,
             placeholder: "",
             new_below,
@@ -86,6 +87,7 @@ fn log_pane_heading_names_the_zone_at_every_width() {
                 selected: None,
                 first_seen: &[],
                 matches: &[],
+                marked: &[],
                 zone,
                 placeholder: "",
                 new_below: 0,
@@ -119,6 +121,7 @@ fn log_pane_placeholder_when_empty() {
             selected: None,
             first_seen: &[],
             matches: &[],
+            marked: &[],
             zone: Zone::Utc,
             placeholder: "connecting to the audit log…",
             new_below: 0,
@@ -540,10 +543,11 @@ fn plus_one_hour() -> chrono::FixedOffset {
 #[test]
 fn help_goes_side_by_side_on_a_wide_screen() {
     let keymap = Keymap::defaults();
-    // Tall enough for every context's keys (the counts panel and the prompt have their own).
+    // Tall enough for every context's keys (the counts panel, the marks list and the prompt have
+    // their own).
     let terminal = draw(
         160,
-        54,
+        64,
         Help {
             keymap: &keymap,
             scroll: 0,
@@ -551,7 +555,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     );
     insta::assert_snapshot!(terminal.backend());
     let buffer = terminal.backend().buffer();
-    let side_by_side = (0..54).any(|y| {
+    let side_by_side = (0..64).any(|y| {
         let text = line(buffer, y);
         text.contains("Log") && text.contains("Marks:")
     });
@@ -562,7 +566,7 @@ fn help_goes_side_by_side_on_a_wide_screen() {
     });
     assert!(filter_bar_beside, "the filter bar's keys beside the log's");
     assert!(
-        (0..54).any(|y| line(buffer, y).contains("keymap.toml")),
+        (0..64).any(|y| line(buffer, y).contains("keymap.toml")),
         "the whole help fits without scrolling"
     );
 }
@@ -579,6 +583,8 @@ fn detail_view_at_80_columns() {
             scroll: 0,
             selected_field: Some(3),
             keys: "tab field · c copy field · y copy entry · esc back",
+            marked: false,
+            note: None,
         },
     );
     insta::assert_snapshot!(terminal.backend());
@@ -606,6 +612,8 @@ fn detail_view_scrolls_and_escapes_hostile_values() {
             scroll: 12,
             selected_field: None,
             keys: "tab field · c copy field · y copy entry · esc back",
+            marked: false,
+            note: None,
         },
     );
     insta::assert_snapshot!(terminal.backend());

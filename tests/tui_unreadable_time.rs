@@ -116,9 +116,10 @@ fn the_detail_view_says_the_timestamp_is_unreadable_and_what_came() {
 #[test]
 fn the_help_overlay_explains_the_marks() {
     let mut state = state();
+    // Tall enough for the whole help side by side (the marks list added its keys).
     state.update(Action::Resize {
         width: 160,
-        height: 50,
+        height: 64,
     });
     press(&mut state, KeyCode::Char('?'));
     let lines = screen(&state);

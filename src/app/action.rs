@@ -78,4 +78,14 @@ pub enum Effect {
         path: PathBuf,
     },
     Control(PollControl),
+    /// Keep the investigation in its case (marks, notes, filters changed).
+    SaveCase {
+        store: PathBuf,
+        kind: crate::case::Kind,
+        case: crate::case::Case,
+    },
+    /// Write an evidence bundle into `dir`: of the marks when there are any, else of the view.
+    WriteEvidence {
+        dir: PathBuf,
+    },
 }

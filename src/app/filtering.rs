@@ -18,6 +18,7 @@ impl State {
     pub(super) fn apply_filter_text(&mut self, text: &str) {
         match Query::parse(text, self.now) {
             Ok(query) => {
+                let query = query.with_marked(self.marks.ids());
                 self.filter.error = None;
                 self.filter.applied = text.to_owned();
                 self.filter.resolved_at = self.now;

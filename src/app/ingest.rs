@@ -147,6 +147,7 @@ impl State {
         {
             let applied = self.filter.applied.clone();
             if let Ok(query) = Query::parse(&applied, now) {
+                let query = query.with_marked(self.marks.ids());
                 self.filter.resolved_at = now;
                 if query != self.query {
                     self.query = query;

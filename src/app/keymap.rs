@@ -20,14 +20,16 @@ pub enum Context {
     Help,
     /// The counts panel.
     Counts,
-    /// A one-line prompt (search, go to a time).
+    /// A one-line prompt (search, go to a time, a note, where to write evidence).
     Prompt,
     /// The problems pane: the last error in full, the malformed entries skipped.
     Problems,
+    /// The list of marks and their notes.
+    Marks,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::List,
         Context::Filter,
         Context::Detail,
@@ -35,6 +37,7 @@ impl Context {
         Context::Counts,
         Context::Prompt,
         Context::Problems,
+        Context::Marks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Context {
             Context::Counts => "counts",
             Context::Prompt => "prompt",
             Context::Problems => "problems",
+            Context::Marks => "marks",
         }
     }
 
@@ -56,8 +60,9 @@ impl Context {
             Context::Detail => "Detail",
             Context::Help => "Help",
             Context::Counts => "Counts panel",
-            Context::Prompt => "Search and go-to prompt",
+            Context::Prompt => "Search, go-to, note and evidence prompt",
             Context::Problems => "Problems pane",
+            Context::Marks => "Marks list",
         }
     }
 }
@@ -146,6 +151,11 @@ commands! {
     FilterNew = "filter_new", "only what is new for its user: agent, address, anything, off";
     ShowContext = "context", "around this entry: unfiltered, same user, back";
     Problems = "problems", "the last error in full, the malformed entries skipped";
+    Mark = "mark", "mark or unmark the entry";
+    Note = "note", "write the entry's note (marks it)";
+    Marks = "marks", "list the marks and their notes";
+    Evidence = "evidence", "evidence bundle of the marks, else of the view";
+    Jump = "jump", "go to the entry in the log";
 }
 
 /// One key with its modifiers, as written in a keymap file.
@@ -349,7 +359,7 @@ impl Keymap {
                 .find(|c| c.name() == context_name)
                 .ok_or_else(|| {
                     invalid(format!(
-                        "unknown section [{context_name}] (expected list, filter, detail, help, counts, prompt or problems)"
+                        "unknown section [{context_name}] (expected list, filter, detail, help, counts, prompt, problems or marks)"
                     ))
                 })?;
             let bound = self.bindings.entry(context).or_default();
@@ -465,6 +475,16 @@ mod tests {
             (Context::List, "!", Command::Problems),
             (Context::Problems, "esc", Command::Close),
             (Context::Problems, "!", Command::Close),
+            (Context::List, "m", Command::Mark),
+            (Context::List, "a", Command::Note),
+            (Context::List, "M", Command::Marks),
+            (Context::List, "B", Command::Evidence),
+            (Context::Detail, "m", Command::Mark),
+            (Context::Detail, "a", Command::Note),
+            (Context::Marks, "enter", Command::Jump),
+            (Context::Marks, "esc", Command::Close),
+            (Context::Marks, "m", Command::Mark),
+            (Context::Marks, "a", Command::Note),
         ];
         for (context, text, expected) in cases {
             assert_eq!(

@@ -66,6 +66,8 @@ pub struct Finished {
     pub state: State,
     /// Frames drawn, the first one included.
     pub frames: usize,
+    /// Why the case's last change could not be saved, if it could not.
+    pub unsaved: Option<String>,
 }
 
 /// The loop over any terminal: draws the state, then handles terminal events, poller messages (once
@@ -96,7 +98,12 @@ where
     let mut shutdown = std::pin::pin!(shutdown);
     let mut link: Option<PollerLink> = None;
     let mut poller_open = true;
-    let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
+    // Exports and evidence bundles, each ending in the notice that reports it.
+    let mut exports: JoinSet<Notice> = JoinSet::new();
+    // The case is saved off the loop (an archive may be busy with a sync's write), one save at a time:
+    // each holds the whole case, so of those asked for meanwhile only the latest is written.
+    let mut case_save: JoinSet<Option<Notice>> = JoinSet::new();
+    let mut pending_save: Option<CaseSave> = None;
 
     loop {
         let mut outcome = tokio::select! {
@@ -127,11 +134,24 @@ where
                 }
             },
             Some(done) = exports.join_next(), if !exports.is_empty() => match done {
-                Ok((path, result)) => state.update(Action::Report(export_notice(&path, result))),
+                Ok(notice) => state.update(Action::Report(notice)),
                 Err(err) => state.update(Action::Report(Notice {
                     text: format!("export failed: {err}"),
                     is_error: true,
                 })),
+            },
+            Some(done) = case_save.join_next(), if !case_save.is_empty() => {
+                if let Some(next) = pending_save.take() {
+                    case_save.spawn_blocking(move || next.write());
+                }
+                match done {
+                    Ok(None) => Outcome::none(),
+                    Ok(Some(notice)) => state.update(Action::Report(notice)),
+                    Err(err) => state.update(Action::Report(Notice {
+                        text: format!("case not saved: {err}"),
+                        is_error: true,
+                    })),
+                }
             },
             _ = tick.tick() => state.update(Action::Tick(crate::clock::now())),
             () = &mut shutdown => break,
@@ -166,7 +186,27 @@ where
                         is_error: false,
                     };
                     redraw |= state.update(Action::Report(notice)).redraw;
-                    exports.spawn_blocking(move || (path, job.write()));
+                    exports.spawn_blocking(move || export_notice(&path, job.write()));
+                }
+                Effect::WriteEvidence { dir } => {
+                    let job = state.evidence_job(dir.clone());
+                    let notice = Notice {
+                        text: format!(
+                            "writing the evidence bundle to {}…",
+                            crate::sanitize::clean(&dir.display().to_string())
+                        ),
+                        is_error: false,
+                    };
+                    redraw |= state.update(Action::Report(notice)).redraw;
+                    exports.spawn_blocking(move || job.write());
+                }
+                Effect::SaveCase { store, kind, case } => {
+                    let save = CaseSave { store, kind, case };
+                    if case_save.is_empty() {
+                        case_save.spawn_blocking(move || save.write());
+                    } else {
+                        pending_save = Some(save);
+                    }
                 }
                 Effect::Control(message) => {
                     if let Some((_, control)) = &link {
@@ -186,7 +226,45 @@ where
     if let Some((_, control)) = &link {
         let _ = control.try_send(PollControl::Stop);
     }
-    Ok(Finished { state, frames })
+    // The last change of the case is written before the program ends; a failure is told once the
+    // terminal is back (the screen is still the TUI's here).
+    let mut unsaved = None;
+    while let Some(done) = case_save.join_next().await {
+        if let Ok(Some(notice)) = done {
+            unsaved = Some(notice.text);
+        }
+    }
+    if let Some(last) = pending_save.take() {
+        unsaved = tokio::task::spawn_blocking(move || last.write())
+            .await?
+            .map(|n| n.text);
+    }
+    Ok(Finished {
+        state,
+        frames,
+        unsaved,
+    })
+}
+
+/// One save of the case: the whole of it, replacing what is stored.
+struct CaseSave {
+    store: PathBuf,
+    kind: crate::case::Kind,
+    case: crate::case::Case,
+}
+
+impl CaseSave {
+    /// Writes it; a notice only when it failed.
+    fn write(self) -> Option<Notice> {
+        let saved = crate::case::CaseStore::open(&self.store, self.kind)
+            .and_then(|mut cases| cases.save(&self.case, crate::clock::now()));
+        let err = saved.err()?;
+        tracing::warn!("case {} not saved: {err}", self.case.name);
+        Some(Notice {
+            text: format!("case {} not saved: {err}", self.case.name),
+            is_error: true,
+        })
+    }
 }
 
 /// The next poller message; only polled while there is a poller.

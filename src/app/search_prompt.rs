@@ -1,6 +1,7 @@
 //! The one-line prompt and what it runs: a search within the view (highlighted, moved through without
 //! changing the filter) and a jump to a time.
 
+use crate::app::action::Effect;
 use crate::app::editor::LineEditor;
 use crate::app::keymap::{Command, Context};
 use crate::app::state::{Prompt, PromptKind, SearchState, State};
@@ -21,33 +22,45 @@ impl State {
         });
     }
 
-    pub(super) fn prompt_command(&mut self, command: Command) {
+    pub(super) fn prompt_command(&mut self, command: Command) -> Vec<Effect> {
         match command {
             Command::Close => self.prompt = None,
             Command::Submit => {
-                self.submit_prompt();
+                let effects = self.submit_prompt();
                 // From the detail view, the detail moves to the entry found.
                 self.detail_follows_selection();
+                return effects;
             }
             _ => {}
         }
+        Vec::new()
     }
 
-    fn submit_prompt(&mut self) {
+    fn submit_prompt(&mut self) -> Vec<Effect> {
         let Some(prompt) = &self.prompt else {
-            return;
+            return Vec::new();
         };
         let text = prompt.editor.text().trim().to_owned();
+        let mut effects = Vec::new();
         let done = match prompt.kind {
             PromptKind::Search => self.start_search(&text),
             PromptKind::GotoTime => self.goto_time(&text),
+            PromptKind::Note(id) => {
+                self.set_note(id, &text);
+                Ok(())
+            }
+            PromptKind::Evidence => self.evidence_dir(&text).map(|effect| effects.push(effect)),
         };
         match done {
-            Ok(()) => self.prompt = None,
+            Ok(()) => {
+                self.prompt = None;
+                effects
+            }
             Err(error) => {
                 if let Some(prompt) = &mut self.prompt {
                     prompt.error = Some(error);
                 }
+                Vec::new()
             }
         }
     }
@@ -58,7 +71,9 @@ impl State {
             self.search = None;
             return Ok(());
         }
-        let query = Query::parse(text, self.now).map_err(|e| e.to_string())?;
+        let query = Query::parse(text, self.now)
+            .map_err(|e| e.to_string())?
+            .with_marked(self.marks.ids());
         let hits = Search::new(&self.store, &self.view, &query);
         self.search = Some(SearchState {
             text: text.to_owned(),

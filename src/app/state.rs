@@ -10,6 +10,7 @@ use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
 use crate::app::layout::Areas;
+pub use crate::app::marks::Marks;
 use crate::clock::Zone;
 use crate::export::ExportJob;
 use crate::formats::Format as ExportFormat;
@@ -104,6 +105,10 @@ impl CountsPanel {
 pub enum PromptKind {
     Search,
     GotoTime,
+    /// The note of this entry's mark.
+    Note(Uuid),
+    /// The directory to write an evidence bundle into.
+    Evidence,
 }
 
 /// A one-line prompt being typed: a search, or a time to go to.
@@ -138,6 +143,10 @@ pub enum Mode {
     Counts(CountsPanel),
     /// The last error in full and the malformed entries skipped.
     Problems(crate::app::problems::ProblemsPane),
+    /// The list of marks: the row chosen.
+    Marks {
+        row: usize,
+    },
     Help {
         scroll: u16,
         under: Box<Mode>,
@@ -196,6 +205,20 @@ pub struct State {
     pub skipped: std::collections::VecDeque<crate::entry::Rejected>,
     /// How many were skipped in all.
     pub skipped_total: u64,
+    /// The entries marked in this investigation, with their notes.
+    pub marks: Marks,
+    /// The case the investigation is kept in (`--case`); without one, marks last for the session.
+    pub case: Option<CaseLink>,
+    /// The archive the entries came from, when there is one: evidence takes their raw text from it.
+    pub archive: Option<PathBuf>,
+}
+
+/// Where the investigation is kept: the case's name and the file holding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLink {
+    pub name: String,
+    pub store: PathBuf,
+    pub kind: crate::case::Kind,
 }
 
 /// How many skipped entries the problems pane keeps to list.
@@ -276,6 +299,9 @@ impl State {
             catch_up: CatchUp::default(),
             skipped: Default::default(),
             skipped_total: 0,
+            marks: Marks::default(),
+            case: None,
+            archive: None,
         };
         state.refresh_activity();
         state
@@ -283,7 +309,9 @@ impl State {
 
     /// Which key table applies now.
     pub fn context(&self) -> Context {
-        if self.prompt.is_some() && matches!(self.mode, Mode::List | Mode::Detail(_)) {
+        if self.prompt.is_some()
+            && matches!(self.mode, Mode::List | Mode::Detail(_) | Mode::Marks { .. })
+        {
             return Context::Prompt;
         }
         match &self.mode {
@@ -292,6 +320,7 @@ impl State {
             Mode::Detail(_) => Context::Detail,
             Mode::Counts(_) => Context::Counts,
             Mode::Problems(_) => Context::Problems,
+            Mode::Marks { .. } => Context::Marks,
             Mode::Help { .. } => Context::Help,
         }
     }

@@ -80,6 +80,12 @@ impl State {
                             self.problems_command(command);
                         }
                     }
+                    Mode::Marks { .. } => {
+                        let command = if rows > 0 { Command::Down } else { Command::Up };
+                        for _ in 0..rows.unsigned_abs() {
+                            self.marks_command(command);
+                        }
+                    }
                     Mode::Fatal(_) => {}
                 }
                 (Vec::new(), self.place() != before)
@@ -111,6 +117,7 @@ impl State {
             Mode::Help { scroll, .. } => (0, usize::from(*scroll)),
             Mode::Counts(panel) => (panel.row, panel.group),
             Mode::Problems(pane) => (pane.scroll, 0),
+            Mode::Marks { row } => (*row, 0),
             _ => (0, 0),
         };
         (self.cursor.clone(), detail, help)
@@ -120,6 +127,11 @@ impl State {
         if command == Command::Quit {
             return vec![Effect::Quit];
         }
+        self.keeping_case(|state| state.command_here(command))
+    }
+
+    /// A command in the context it was given in.
+    fn command_here(&mut self, command: Command) -> Vec<Effect> {
         match self.context() {
             Context::List if matches!(self.mode, Mode::Fatal(_)) => Vec::new(),
             Context::List => self.list_command(command),
@@ -130,8 +142,9 @@ impl State {
                 self.counts_command(command);
                 Vec::new()
             }
-            Context::Prompt => {
-                self.prompt_command(command);
+            Context::Prompt => self.prompt_command(command),
+            Context::Marks => {
+                self.marks_command(command);
                 Vec::new()
             }
             Context::Problems => {
@@ -195,6 +208,10 @@ impl State {
             Command::PrevMatch => self.step_match(false),
             Command::ShowContext => self.show_context(),
             Command::Problems => self.open_problems(),
+            Command::Mark => self.toggle_mark(),
+            Command::Note => self.open_note(),
+            Command::Marks => self.open_marks(),
+            Command::Evidence => self.open_evidence_prompt(),
             Command::TogglePolling => {
                 self.polling_paused = !self.polling_paused;
                 let (control, text) = if self.polling_paused {
@@ -296,6 +313,8 @@ impl State {
             Command::FilterUser => self.narrow("user"),
             Command::FilterType => self.narrow("type"),
             Command::FilterIp => self.narrow("ip"),
+            Command::Mark => self.toggle_mark(),
+            Command::Note => self.open_note(),
             _ => {}
         }
         Vec::new()

@@ -13,7 +13,7 @@ mod coverage;
 mod error;
 mod lock;
 mod read;
-mod schema;
+pub(crate) mod schema;
 mod write;
 
 use std::fs::File;

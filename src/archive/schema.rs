@@ -7,10 +7,10 @@
 use rusqlite::Connection;
 
 /// The version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1: entries keyed by their 16-byte id, the raw text as received, names interned.
-pub(super) const V1: &str = "
+pub(crate) const V1: &str = "
 CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE types (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE entries (
@@ -61,8 +61,30 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 ";
 
+/// Version 3: the cases of investigations (marks, notes, filters), beside the entries they point at.
+/// The same tables make the case store of the data directory when there is no archive.
+pub const V3: &str = "
+CREATE TABLE cases (
+    name TEXT PRIMARY KEY NOT NULL,
+    filter TEXT NOT NULL,
+    updated INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE case_marks (
+    case_name TEXT NOT NULL REFERENCES cases(name) ON DELETE CASCADE,
+    id BLOB NOT NULL,
+    note TEXT,
+    PRIMARY KEY (case_name, id)
+) WITHOUT ROWID;
+CREATE TABLE case_filters (
+    case_name TEXT NOT NULL REFERENCES cases(name) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (case_name, seq)
+) WITHOUT ROWID;
+";
+
 /// Each migration takes the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// What opening found about the file's version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,6 +47,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         &export,
         "demo (simulator)",
         archive,
+        args.case.name.as_deref(),
     )
     .await;
     handle.shutdown().await;

@@ -35,7 +35,8 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         (Some(path), false) => Some(path.clone()),
         (None, false) => crate::archive::default_path(&connection.base_url),
     };
-    watch(connection, &cli.watch, &export, &label, archive).await
+    let case = cli.case.name.as_deref();
+    watch(connection, &cli.watch, &export, &label, archive, case).await
 }
 
 /// Where and how the TUI exports, and whether it draws in colour.
@@ -67,17 +68,25 @@ impl TuiExport {
 /// The poller the app loop starts (after the screen is taken), as the loop takes it.
 pub type PollerStart = std::pin::Pin<Box<dyn std::future::Future<Output = PollerLink> + Send>>;
 
-/// Follows the audit log at `connection` in the TUI until the user quits.
+/// Follows the audit log at `connection` in the TUI until the user quits, in the case `case` when one
+/// is named (kept in the archive when the TUI reads one).
 pub async fn watch(
     connection: Connection,
     watch: &WatchArgs,
     export: &TuiExport,
     label: &str,
     archive: Option<std::path::PathBuf>,
+    case: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let (state, poller) = prepare(connection, watch, export, label, archive)?;
-    run_app(state, poller).await?;
-    Ok(ExitCode::SUCCESS)
+    let (mut state, poller) = prepare(connection, watch, export, label, archive.clone())?;
+    // The archive is in use only when the TUI could open it (the status bar says so).
+    state.archive = archive.filter(|_| state.status.archive.is_some());
+    if let Some(name) = case {
+        let used = state.archive.clone();
+        super::attach_case(&mut state, name, used.as_deref())?;
+    }
+    let finished = run_app(state, poller).await?;
+    super::report_unsaved(finished.unsaved.as_deref())
 }
 
 /// The TUI's state, with the archived history of the window already in it, and the poller to start:

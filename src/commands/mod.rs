@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns parsed arguments into a run of the library parts.
 
 pub mod archive;
+pub mod case;
 pub mod demo;
 pub mod doctor;
 pub mod evidence;
@@ -34,4 +35,40 @@ pub fn require_terminal() -> anyhow::Result<()> {
         "the TUI needs a terminal (stdin and stdout); for scripts and pipes use `auditui tail` \
          (stream entries) or `auditui query FILE` (filter saved ones)"
     )
+}
+
+/// Opens the case `name` (where the TUI keeps it: in `archive` when the TUI reads one, else the cases
+/// file of the data directory) and restores it into `state`; the state then saves it as it changes.
+pub fn attach_case(
+    state: &mut crate::app::state::State,
+    name: &str,
+    archive: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::case::{CaseStore, Kind};
+    let (path, kind) = match archive {
+        Some(path) => (path.to_owned(), Kind::Archive),
+        None => (
+            crate::case::standalone_path()
+                .ok_or_else(|| anyhow::anyhow!("no data directory to keep the case in"))?,
+            Kind::Standalone,
+        ),
+    };
+    let store = CaseStore::open(&path, kind)?;
+    if let Some(case) = store.load(name)? {
+        state.restore_case(&case);
+    }
+    state.case = Some(crate::app::state::CaseLink {
+        name: name.to_owned(),
+        store: path,
+        kind,
+    });
+    Ok(())
+}
+
+/// After the TUI: says (on the restored terminal) that the case's last change was lost, and fails.
+pub fn report_unsaved(unsaved: Option<&str>) -> anyhow::Result<std::process::ExitCode> {
+    match unsaved {
+        Some(why) => anyhow::bail!("{why}"),
+        None => Ok(std::process::ExitCode::SUCCESS),
+    }
 }

@@ -25,7 +25,10 @@ pub async fn run(cli: &Cli, args: &OpenArgs) -> anyhow::Result<ExitCode> {
         [one] => one.display().to_string(),
         many => format!("{} files", many.len()),
     };
-    let state = super::live::new_state(&export, &label);
+    let mut state = super::live::new_state(&export, &label);
+    if let Some(name) = &args.case.name {
+        super::attach_case(&mut state, name, None)?;
+    }
     let files = args.files.clone();
     let finished = run_app(state, async move { crate::open::spawn(files) }).await?;
     if let Some(opened) = &finished.state.opened
@@ -45,5 +48,5 @@ pub async fn run(cli: &Cli, args: &OpenArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    super::report_unsaved(finished.unsaved.as_deref())
 }

@@ -22,8 +22,17 @@ const LISTED: usize = 20;
 pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let now = crate::clock::now();
     let text = args.filter.as_deref().unwrap_or("");
+    let marked = match &args.case {
+        Some(name) => match crate::case::find(name, args.archive.as_deref())? {
+            Some((_, case)) => case.marks.keys().copied().collect(),
+            None => {
+                anyhow::bail!("--case: no stored case {name} (auditui case list shows the cases)")
+            }
+        },
+        None => std::collections::BTreeSet::new(),
+    };
     let query = match Query::parse(text, now) {
-        Ok(query) => query,
+        Ok(query) => query.with_marked(std::sync::Arc::new(marked)),
         Err(err) => {
             eprintln!("auditui: --filter: {err}");
             eprintln!("  {}", clean_truncated(text, 200));

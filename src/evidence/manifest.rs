@@ -26,8 +26,20 @@ pub struct Manifest {
     /// Entries the source sent that could not be read: counted here, never silently dropped.
     pub rejected: Vec<RejectedInfo>,
     pub timeline: TimelineInfo,
+    /// The marked entries with their notes, in id order (empty when nothing was marked).
+    #[serde(default)]
+    pub marks: Vec<MarkInfo>,
     /// Every other file of the bundle (not this one, not `SHA256SUMS`), by name.
     pub files: BTreeMap<String, FileInfo>,
+}
+
+/// One mark of the investigation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkInfo {
+    pub id: String,
+    pub note: Option<String>,
+    /// Whether the entry is in this bundle (a case may hold marks outside the window).
+    pub in_bundle: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -25,8 +25,8 @@ use crate::sanitize::clean;
 use crate::timestamp::UnixNanos;
 
 use self::manifest::{
-    Counts, CoverageInfo, FORMAT, FileInfo, GapInfo, Manifest, QueryInfo, RawInfo, RejectedInfo,
-    SourceInfo, TimelineInfo, Tool,
+    Counts, CoverageInfo, FORMAT, FileInfo, GapInfo, Manifest, MarkInfo, QueryInfo, RawInfo,
+    RejectedInfo, SourceInfo, TimelineInfo, Tool,
 };
 use self::summary::Summary;
 
@@ -322,6 +322,15 @@ fn build_manifest(
                 0
             },
         },
+        marks: input
+            .marks
+            .iter()
+            .map(|(id, note)| MarkInfo {
+                id: id.to_string(),
+                note: note.clone(),
+                in_bundle: input.entries.binary_search_by_key(id, |e| e.id).is_ok(),
+            })
+            .collect(),
         files,
     }
 }

@@ -48,10 +48,12 @@ impl<'q> Matcher<'q> {
                 _ => None,
             })
             .collect();
-        let needs_data = query
-            .terms()
-            .iter()
-            .any(|t| matches!(t.test, Test::Text(_) | Test::Data { .. } | Test::New(_)));
+        let needs_data = query.terms().iter().any(|t| {
+            matches!(
+                t.test,
+                Test::Text(_) | Test::Data { .. } | Test::New(_) | Test::Marked
+            )
+        });
         Matcher {
             query,
             groups: query.groups(),
@@ -141,9 +143,10 @@ impl<'q> Matcher<'q> {
                 .positive
                 .iter()
                 .chain(&g.negative)
-                .any(|t| matches!(t, Test::Data { .. } | Test::New(_)));
+                .any(|t| matches!(t, Test::Data { .. } | Test::New(_) | Test::Marked));
             !is_data
                 || g.holds(|t| match t {
+                    Test::Marked => self.query.marked().contains(&f.id),
                     Test::Data { path, needle } => data_at_compact(&data, path)
                         .is_some_and(|v| text::contains_ignore_ascii_case(&v, needle)),
                     _ => false,

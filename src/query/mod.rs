@@ -8,6 +8,8 @@
 //! - `since:15m`, `since:2026-11-24T09:00` (timestamp at or after); `until:` (strictly before).
 //! - `is:new`: the entry shows its user from a new IP, with a new user agent or doing a new type of
 //!   thing (within everything loaded); `new:ip`, `new:ua`, `new:type` one of them.
+//! - `is:marked`: the entry is among the marks of the investigation ([`Query::with_marked`]); without
+//!   marks given, nothing is marked.
 //! - `-key:value` negates; `"quoted values"` hold spaces (`\"` and `\\` inside).
 //! - Bare words: contained in the user, type, IP, user agent or `data`'s compact JSON (ASCII case
 //!   ignored), or a typo away from one of the words of a user, type, IP or user agent (see [`word`]).
@@ -24,8 +26,12 @@ pub mod scan;
 pub(crate) mod text;
 pub mod word;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
+
+use uuid::Uuid;
 
 use crate::timestamp::UnixNanos;
 
@@ -36,6 +42,8 @@ pub use text::{contains_ignore_ascii_case, glob_match, ip_in};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Query {
     terms: Vec<Term>,
+    /// The marked entries `is:marked` stands for (the investigation's, not the text's).
+    marked: Arc<BTreeSet<Uuid>>,
 }
 
 /// One term of a query, as typed.
@@ -71,6 +79,8 @@ pub enum Test {
     /// the entry shows its user somewhere new (see [`crate::store::first_seen`]). It depends on what was
     /// loaded before the entry, so only a store can answer it.
     New(u8),
+    /// `is:marked`: among the marks the query was given ([`Query::with_marked`]).
+    Marked,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +106,7 @@ pub enum GroupKey<'a> {
     Since,
     Until,
     New,
+    Marked,
     /// Index of the term: each word is its own group.
     Text(usize),
 }
@@ -111,6 +122,7 @@ impl Test {
             Test::Since(_) => GroupKey::Since,
             Test::Until(_) => GroupKey::Until,
             Test::New(_) => GroupKey::New,
+            Test::Marked => GroupKey::Marked,
             Test::Text(_) => GroupKey::Text(index),
         }
     }
@@ -134,7 +146,26 @@ impl<'a> Group<'a> {
 impl Query {
     /// Parses a query typed at time `now` (for `since:15m`).
     pub fn parse(text: &str, now: UnixNanos) -> Result<Query, QueryError> {
-        parser::parse(text, now).map(|terms| Query { terms })
+        parser::parse(text, now).map(|terms| Query {
+            terms,
+            marked: Arc::default(),
+        })
+    }
+
+    /// The query with `is:marked` standing for these entries.
+    pub fn with_marked(mut self, marked: Arc<BTreeSet<Uuid>>) -> Query {
+        self.marked = marked;
+        self
+    }
+
+    /// The entries `is:marked` stands for.
+    pub fn marked(&self) -> &BTreeSet<Uuid> {
+        &self.marked
+    }
+
+    /// Whether a term is `is:marked`: then the view changes when the marks do.
+    pub fn uses_marks(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.test, Test::Marked))
     }
 
     pub fn is_empty(&self) -> bool {

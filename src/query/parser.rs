@@ -7,7 +7,7 @@ use crate::store::first_seen::{NEW_ANY, NEW_IP, NEW_TYPE, NEW_UA};
 use crate::timespec::parse_instant;
 use crate::timestamp::UnixNanos;
 
-const KEYS_HELP: &str = "expected user, type, ip, ua, data.<path>, since, until, is:new or new:ip|ua|type (quote the words to search for them as text)";
+const KEYS_HELP: &str = "expected user, type, ip, ua, data.<path>, since, until, is:new, is:marked or new:ip|ua|type (quote the words to search for them as text)";
 
 struct Cursor {
     chars: Vec<char>,
@@ -222,7 +222,11 @@ fn key_test(
         }
         "is" => match value.to_ascii_lowercase().as_str() {
             "new" => Ok(Test::New(NEW_ANY)),
-            _ => Err(error(column, format!("`is:` knows only `is:new`, found {value:?}"))),
+            "marked" => Ok(Test::Marked),
+            _ => Err(error(
+                column,
+                format!("`is:` knows only `is:new` and `is:marked`, found {value:?}"),
+            )),
         },
         "new" => match value.to_ascii_lowercase().as_str() {
             "ip" => Ok(Test::New(NEW_IP)),
@@ -387,6 +391,8 @@ mod tests {
             ),
             ("-user:bob", vec![(true, Test::User("bob".into()))]),
             ("is:new", vec![(false, Test::New(NEW_ANY))]),
+            ("is:marked", vec![(false, Test::Marked)]),
+            ("-is:MARKED", vec![(true, Test::Marked)]),
             ("IS:New", vec![(false, Test::New(NEW_ANY))]),
             ("new:ip", vec![(false, Test::New(NEW_IP))]),
             ("-new:ua", vec![(true, Test::New(NEW_UA))]),
@@ -456,8 +462,8 @@ mod tests {
             ("data.a..b:x", 1, "`data.` needs a path"),
             ("data.route:", 12, "`data.route:` needs a value"),
             ("\"\"", 1, "empty quotes"),
-            ("is:old", 4, "`is:` knows only `is:new`"),
-            ("is:", 4, "`is:` knows only `is:new`"),
+            ("is:old", 4, "`is:` knows only `is:new` and `is:marked`"),
+            ("is:", 4, "`is:` knows only `is:new` and `is:marked`"),
             ("new:user", 5, "`new:` needs ip, ua or type"),
             ("é user:", 8, "`user:` needs a value"),
         ];

@@ -33,6 +33,8 @@ pub(super) struct Compiled<'q> {
     data_groups: Vec<Group<'q>>,
     /// `is:new`, `new:ip`...: one group (same key).
     new_group: Option<Group<'q>>,
+    /// `is:marked`, with the marks it stands for.
+    marked_group: Option<(Group<'q>, &'q std::collections::BTreeSet<uuid::Uuid>)>,
     /// The positions that can match at all.
     range: Range<usize>,
 }
@@ -118,6 +120,16 @@ impl<'q> Compiled<'q> {
                 )
             })
             .cloned();
+        let marked_group = groups
+            .iter()
+            .find(|g| {
+                matches!(
+                    g.positive.first().or(g.negative.first()),
+                    Some(Test::Marked)
+                )
+            })
+            .cloned()
+            .map(|g| (g, query.marked()));
         let data_groups = groups
             .into_iter()
             .filter(|g| {
@@ -137,6 +149,7 @@ impl<'q> Compiled<'q> {
             words,
             data_groups,
             new_group,
+            marked_group,
             range,
         }
     }
@@ -155,8 +168,10 @@ impl<'q> Compiled<'q> {
         .collect();
         let ts = &store.ts[range.clone()];
         let (low, high) = (self.low.unwrap_or(i64::MIN), self.high.unwrap_or(i64::MAX));
-        let simple =
-            self.words.is_empty() && self.data_groups.is_empty() && self.new_group.is_none();
+        let simple = self.words.is_empty()
+            && self.data_groups.is_empty()
+            && self.new_group.is_none()
+            && self.marked_group.is_none();
         for at in 0..range.len() {
             if ts[at] < low || ts[at] >= high {
                 continue;
@@ -174,6 +189,12 @@ impl<'q> Compiled<'q> {
     }
 
     fn rest_holds(&self, store: &Store, i: usize, at: usize) -> bool {
+        if let Some((group, marked)) = &self.marked_group {
+            let is_marked = marked.contains(&uuid::Uuid::from_u128(store.ids[i]));
+            if !group.holds(|t| matches!(t, Test::Marked) && is_marked) {
+                return false;
+            }
+        }
         if let Some(group) = &self.new_group {
             let flags = store.first_seen.flags(i);
             if !group.holds(|t| matches!(t, Test::New(mask) if flags & mask != 0)) {

@@ -167,3 +167,42 @@ fn goto_lands_on_the_first_entry_of_the_view_at_or_after_a_time() {
         assert_eq!(view.first_at_or_after(&store, t), expected, "{t}");
     }
 }
+
+#[test]
+fn is_marked_keeps_the_marked_entries_in_the_store_and_in_a_stream() {
+    let mut store = Store::new();
+    let entries: Vec<Entry> = (1..=5)
+        .map(|n| entry(n, &format!("2025-01-01T00:00:0{n}"), "a:b", "u"))
+        .collect();
+    store.append(entries.clone());
+    let marked: std::sync::Arc<std::collections::BTreeSet<Uuid>> =
+        std::sync::Arc::new([2, 4].into_iter().map(Uuid::from_u128).collect());
+    let cases: [(&str, Vec<u128>); 4] = [
+        ("is:marked", vec![2, 4]),
+        ("-is:marked", vec![1, 3, 5]),
+        ("is:marked user:u", vec![2, 4]),
+        ("is:marked user:nobody", vec![]),
+    ];
+    for (text, want) in cases {
+        let query = crate::query::Query::parse(text, 0)
+            .unwrap()
+            .with_marked(marked.clone());
+        assert!(query.uses_marks(), "{text}");
+        let view = View::new(&store, &query);
+        let got: Vec<u128> = view
+            .indices()
+            .iter()
+            .map(|&i| store.get(i).id().as_u128())
+            .collect();
+        assert_eq!(got, want, "store: {text}");
+        let mut matcher = crate::query::Matcher::new(&query);
+        let streamed: Vec<u128> = entries
+            .iter()
+            .filter(|e| matcher.matches(&e.row()))
+            .map(|e| e.id.as_u128())
+            .collect();
+        assert_eq!(streamed, want, "stream: {text}");
+    }
+    let unmarked = View::new(&store, &crate::query::Query::parse("is:marked", 0).unwrap());
+    assert!(unmarked.is_empty(), "without marks given nothing is marked");
+}

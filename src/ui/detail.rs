@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use crate::app::detail_doc::{DetailDoc, LABEL_WIDTH, LineKind, WrappedLine};
+use crate::sanitize::clean;
 use crate::ui::theme;
 
 pub struct Detail<'a> {
@@ -16,6 +17,9 @@ pub struct Detail<'a> {
     pub selected_field: Option<usize>,
     /// The keys line at the bottom, drawn from the keymap (see `ui::screen`).
     pub keys: &'a str,
+    /// The user marked this entry, and what they noted on it (user text: escaped when drawn).
+    pub marked: bool,
+    pub note: Option<&'a str>,
 }
 
 impl Widget for Detail<'_> {
@@ -23,8 +27,23 @@ impl Widget for Detail<'_> {
         if area.is_empty() {
             return;
         }
+        let mut title = vec![Span::styled(" Entry ", theme::title())];
+        if self.marked {
+            title.push(Span::styled(
+                format!("{} marked ", theme::MARKED),
+                theme::marked(),
+            ));
+        }
+        if let Some(note) = self.note {
+            let room = usize::from(area.width).saturating_sub(24);
+            let note = crate::ui::log_pane::fit(&format!("note: {}", clean(note)), room);
+            title.push(Span::styled(
+                format!("{} ", note.trim_end()),
+                theme::marked(),
+            ));
+        }
         let block = Block::bordered()
-            .title(Line::styled(" Entry ", theme::title()))
+            .title(Line::from(title))
             .title_bottom(Line::styled(format!(" {} ", self.keys), theme::dim()).right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);

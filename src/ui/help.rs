@@ -58,7 +58,7 @@ impl Help<'_> {
                 theme::dim(),
             ),
             Line::styled(
-                "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m words",
+                "Filter: user:alice type:auth:* -type:api:* ip:10.0.0.0/8 since:15m is:marked words",
                 theme::dim(),
             ),
             Line::styled(
@@ -66,7 +66,12 @@ impl Help<'_> {
                 theme::dim(),
             ),
         ];
-        for context in [Context::Filter, Context::Detail, Context::Counts] {
+        for context in [
+            Context::Filter,
+            Context::Detail,
+            Context::Counts,
+            Context::Marks,
+        ] {
             Help::section(keymap, context, &mut right);
         }
         (left, right)

@@ -66,6 +66,8 @@ pub struct LogPane<'a> {
     pub first_seen: &'a [u8],
     /// Per row, whether it matches the search in effect; missing rows do not.
     pub matches: &'a [bool],
+    /// Per row, whether the user marked it; missing rows are not marked.
+    pub marked: &'a [bool],
     pub zone: Zone,
     /// Shown instead of rows when there are none (loading, nothing matches).
     pub placeholder: &'a str,
@@ -120,7 +122,8 @@ impl Widget for LogPane<'_> {
             };
             buf.set_style(line_area, style);
             let flags = self.first_seen.get(i).copied().unwrap_or(0);
-            let line = row_line(row, flags, columns, body.width, self.zone);
+            let marked = self.marked.get(i).copied().unwrap_or(false);
+            let line = row_line(row, flags, marked, columns, body.width, self.zone);
             buf.set_line(body.x, y, &line, body.width);
             if hit {
                 buf.set_style(line_area, theme::search_hit());
@@ -165,9 +168,21 @@ fn heading_line(columns: Columns, width: u16, zone: Zone) -> Line<'static> {
     Line::from(spans)
 }
 
-fn row_line<'a>(row: &Row<'_>, flags: u8, columns: Columns, width: u16, zone: Zone) -> Line<'a> {
+fn row_line<'a>(
+    row: &Row<'_>,
+    flags: u8,
+    marked: bool,
+    columns: Columns,
+    width: u16,
+    zone: Zone,
+) -> Line<'a> {
+    let first = if marked {
+        Span::styled(theme::MARKED, theme::marked())
+    } else {
+        Span::raw(theme::marker(row.kind))
+    };
     let mut spans = vec![
-        Span::raw(theme::marker(row.kind)),
+        first,
         Span::styled(theme::new_marker(flags), theme::new_mark()),
         cell(&zone.format(row.ts, columns.time_format()), columns.time),
         Span::raw(if row.ts_readable {

@@ -8,6 +8,7 @@ pub mod filter_bar;
 pub mod help;
 pub mod log_pane;
 pub mod log_scale;
+pub mod marks_list;
 pub mod problems;
 pub mod prompt_bar;
 pub mod screen;

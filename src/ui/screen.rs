@@ -14,6 +14,7 @@ use crate::ui::error_screen::ErrorScreen;
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::help::Help;
 use crate::ui::log_pane::LogPane;
+use crate::ui::marks_list::{MarkRow, MarksList};
 use crate::ui::problems::Problems;
 use crate::ui::prompt_bar::PromptBar;
 use crate::ui::status_bar::StatusBar;
@@ -62,13 +63,20 @@ pub fn render(state: &State, frame: &mut Frame) {
         ..bar
     };
     match &state.prompt {
-        Some(prompt) if matches!(state.mode, Mode::List | Mode::Detail(_)) => {
+        Some(prompt)
+            if matches!(
+                state.mode,
+                Mode::List | Mode::Detail(_) | Mode::Marks { .. }
+            ) =>
+        {
             let (label, example) = match prompt.kind {
                 PromptKind::Search => (
                     "search",
                     "words or user:alice ip:10.0.0.0/8 (the filter stays)",
                 ),
                 PromptKind::GotoTime => ("go to", "14:05, -2h or 2025-02-11T16:08:44"),
+                PromptKind::Note(_) => ("note", "why this entry matters (it is marked)"),
+                PromptKind::Evidence => ("evidence to", "a new or empty directory"),
             };
             let prompt_bar = PromptBar {
                 label,
@@ -99,6 +107,8 @@ pub fn render(state: &State, frame: &mut Frame) {
                 scroll: detail.scroll,
                 selected_field: Some(detail.field),
                 keys: &detail_keys(state),
+                marked: state.marks.is_marked(detail.id),
+                note: state.marks.note(detail.id),
             },
             areas.body,
         ),
@@ -125,13 +135,24 @@ pub fn render(state: &State, frame: &mut Frame) {
             },
             areas.body,
         ),
+        Mode::Marks { row } => frame.render_widget(
+            MarksList {
+                rows: &mark_rows(state),
+                selected: *row,
+                zone: state.zone,
+            },
+            areas.body,
+        ),
         _ => render_log(state, frame, areas),
     }
     let context = match mode {
-        Mode::List | Mode::Detail(_) if state.prompt.is_some() => Context::Prompt,
+        Mode::List | Mode::Detail(_) | Mode::Marks { .. } if state.prompt.is_some() => {
+            Context::Prompt
+        }
         Mode::Detail(_) => Context::Detail,
         Mode::Counts(_) => Context::Counts,
         Mode::Problems(_) => Context::Problems,
+        Mode::Marks { .. } => Context::Marks,
         _ => Context::List,
     };
     let hints = hints(state, context);
@@ -174,6 +195,10 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         Some(search) => (top..end).map(|p| search.hits.is_hit(p)).collect(),
         None => Vec::new(),
     };
+    let marked: Vec<bool> = entries
+        .iter()
+        .map(|e| state.marks.is_marked(e.id()))
+        .collect();
     let selected = state
         .selected_position()
         .and_then(|p| p.checked_sub(top))
@@ -207,6 +232,7 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
             selected,
             first_seen: &first_seen,
             matches: &matches,
+            marked: &marked,
             zone: state.zone,
             placeholder,
             follow_key: &state.keymap.hint(Context::List, Command::Follow),
@@ -218,6 +244,23 @@ fn render_log(state: &State, frame: &mut Frame, areas: Areas) {
         },
         areas.body,
     );
+}
+
+/// The marks in id order, each with its entry when it is loaded.
+fn mark_rows(state: &State) -> Vec<MarkRow<'_>> {
+    state
+        .marks
+        .notes()
+        .iter()
+        .map(|(id, note)| MarkRow {
+            id: *id,
+            entry: state
+                .store
+                .position_of(*id)
+                .map(|i| state.store.get(i).row()),
+            note: note.as_deref(),
+        })
+        .collect()
 }
 
 /// The main keys of a context, from the keymap.
@@ -234,6 +277,13 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
         Context::Problems => &[
             (Command::Close, "back"),
             (Command::Down, "scroll"),
+            (Command::Help, "help"),
+        ],
+        Context::Marks => &[
+            (Command::Close, "back"),
+            (Command::Jump, "go to"),
+            (Command::Note, "note"),
+            (Command::Mark, "unmark"),
             (Command::Help, "help"),
         ],
         Context::Detail => &[

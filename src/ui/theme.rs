@@ -93,7 +93,17 @@ pub fn new_marker(flags: u8) -> &'static str {
 
 /// The legend of both marks, for the help.
 pub const MARK_LEGEND: &str =
-    "Marks: ! failed  # admin  + new IP for the user  * new agent/type  ^ first";
+    "Marks: ● marked  ! failed  # admin  + new IP  * new agent/type  ^ first";
+
+/// Drawn in the first column of a row the user marked (in place of `!` or `#`, which the row's
+/// colour and type still tell).
+pub const MARKED: &str = "●";
+
+pub fn marked() -> Style {
+    Style::new()
+        .fg(Color::LightMagenta)
+        .add_modifier(Modifier::BOLD)
+}
 
 pub fn new_mark() -> Style {
     Style::new()

@@ -26,8 +26,20 @@ struct Plan {
     until: UnixNanos,
 }
 
+#[cfg(test)]
 fn plan(args: &EvidenceArgs, now: UnixNanos) -> anyhow::Result<Plan> {
-    let query = Query::parse(&args.filter, now).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
+    plan_marked(args, now, &BTreeMap::new())
+}
+
+/// The plan, `is:marked` standing for `marks` (the case's).
+fn plan_marked(
+    args: &EvidenceArgs,
+    now: UnixNanos,
+    marks: &BTreeMap<uuid::Uuid, Option<String>>,
+) -> anyhow::Result<Plan> {
+    let query = Query::parse(&args.filter, now)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}"))?
+        .with_marked(std::sync::Arc::new(marks.keys().copied().collect()));
     let since = args
         .since
         .as_deref()
@@ -69,7 +81,8 @@ struct Gathered {
 pub async fn run(cli: &Cli, args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     logging::init(cli.log_file.as_deref());
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
-    let plan = plan(args, now)?;
+    let marks = case_marks(args)?;
+    let plan = plan_marked(args, now, &marks)?;
     let gathered = if args.inputs.is_empty() {
         let connection = config::resolve(&cli.api)?;
         let since = plan.since.expect("checked by plan");
@@ -80,7 +93,10 @@ pub async fn run(cli: &Cli, args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
         let inputs = args.inputs.clone();
         tokio::task::spawn_blocking(move || files::read(&inputs)).await??
     };
-    let entries = select(gathered.entries, &plan);
+    let mut entries = select(gathered.entries, &plan);
+    if args.marked {
+        entries.retain(|e| marks.contains_key(&e.id));
+    }
     let source = Source {
         made_by: command_line(),
         case: args.case.clone(),
@@ -98,7 +114,7 @@ pub async fn run(cli: &Cli, args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
         entries: &entries,
         without_raw: &BTreeSet::new(),
         rejected: &gathered.rejected,
-        marks: &BTreeMap::new(),
+        marks: &marks,
         source: &source,
         created: chrono::Utc::now().timestamp_nanos_opt().unwrap_or(now),
         timeline_limit: args.timeline_limit,
@@ -118,6 +134,27 @@ pub async fn run(cli: &Cli, args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
         clean(&dir),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The marks and notes of `--case`, when it names a stored case (a name alone has none).
+fn case_marks(args: &EvidenceArgs) -> anyhow::Result<BTreeMap<uuid::Uuid, Option<String>>> {
+    let Some(name) = &args.case else {
+        return Ok(BTreeMap::new());
+    };
+    match crate::case::find(name, None)? {
+        Some((path, case)) => {
+            eprintln!(
+                "auditui: case {name}: {} marks, from {}",
+                case.marks.len(),
+                clean(&path.display().to_string())
+            );
+            Ok(case.marks)
+        }
+        None if args.marked => {
+            anyhow::bail!("--marked: no stored case {name} (auditui case list shows the cases)")
+        }
+        None => Ok(BTreeMap::new()),
+    }
 }
 
 /// The entries of the window that match, in id order, each once.
