@@ -78,4 +78,6 @@ pub enum Effect {
         path: PathBuf,
     },
     Control(PollControl),
+    /// Read a time range of the archive in the background; its blocks come back as poller messages.
+    LoadArchive(crate::history::load::LoadRequest),
 }

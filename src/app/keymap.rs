@@ -140,6 +140,7 @@ commands! {
     PrevEntry = "prev_entry", "previous entry of the view";
     FilterNew = "filter_new", "only what is new for its user: agent, address, anything, off";
     ShowContext = "context", "around this entry: unfiltered, same user, back";
+    FetchMissing = "fetch_missing", "fetch what the archive lacks of the window";
 }
 
 /// One key with its modifiers, as written in a keymap file.

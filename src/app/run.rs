@@ -27,6 +27,8 @@ use crate::ui::screen::render;
 /// Poller messages handled before a redraw, so a burst costs one frame, not one per batch.
 pub const DRAIN_BEFORE_DRAW: usize = 256;
 const MOUSE_WHEEL_ROWS: i32 = 3;
+/// Blocks of archive loads waiting for the loop (a load waits for it beyond that).
+const LOADS_IN_FLIGHT: usize = 4;
 
 /// The two ends of a running poller: its messages, and its control.
 pub type PollerLink = (Receiver<PollEvent>, Sender<PollControl>);
@@ -97,6 +99,8 @@ where
     let mut link: Option<PollerLink> = None;
     let mut poller_open = true;
     let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
+    // Archive loads send their blocks here; the loop keeps a sender, so this never closes.
+    let (loads, mut loaded) = tokio::sync::mpsc::channel::<PollEvent>(LOADS_IN_FLIGHT);
 
     loop {
         let mut outcome = tokio::select! {
@@ -126,6 +130,7 @@ where
                     }
                 }
             },
+            Some(event) = loaded.recv() => state.update(Action::Poll(event)),
             Some(done) = exports.join_next(), if !exports.is_empty() => match done {
                 Ok((path, result)) => state.update(Action::Report(export_notice(&path, result))),
                 Err(err) => state.update(Action::Report(Notice {
@@ -172,6 +177,9 @@ where
                     if let Some((_, control)) = &link {
                         let _ = control.try_send(message);
                     }
+                }
+                Effect::LoadArchive(request) => {
+                    crate::history::load::spawn(request, loads.clone());
                 }
             }
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::app::action::Notice;
+pub use crate::app::archive_window::{ArchiveWindow, Loading};
 use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
@@ -172,6 +173,8 @@ pub struct State {
     pub json_export: crate::formats::Format,
     /// Draw in colour (`--color`, `NO_COLOR`); without, meaning is carried by markers and bold alone.
     pub colour: bool,
+    /// The archive the history comes from, and how much of it is loaded (`None` without one).
+    pub archive: Option<ArchiveWindow>,
     /// The user paused the poller.
     pub polling_paused: bool,
     /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
@@ -261,6 +264,7 @@ impl State {
             search: None,
             context_return: None,
             catch_up: CatchUp::default(),
+            archive: None,
         };
         state.refresh_activity();
         state

@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::app::action::{Action, Notice};
 use crate::app::keymap::Keymap;
 use crate::app::run::{PollerLink, run as run_app};
-use crate::app::state::State;
+use crate::app::state::{ArchiveWindow, State};
 use crate::archive::Seed;
 use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
@@ -138,7 +138,17 @@ pub fn prepare(
     let history =
         archive.and_then(
             |path| match history::open(&path, window_start, now, hide_own) {
-                Ok(history) => Some(history),
+                Ok(history) => {
+                    let holder = match &history.role {
+                        Role::Writer(_) => None,
+                        Role::Follower { holder, .. } => Some(holder.clone()),
+                    };
+                    let mut window = ArchiveWindow::new(path, window_start, hide_own, holder);
+                    window.loading.clear();
+                    window.missing = history.missing.clone();
+                    state.archive = Some(window);
+                    Some(history)
+                }
                 Err(err) => {
                     tracing::warn!("archive not used: {err}");
                     state.update(Action::Report(Notice {
@@ -158,6 +168,7 @@ pub fn prepare(
             entries,
             note,
             role,
+            ..
         }) => {
             let last = entries.last().map(|e| e.id);
             state.update(Action::Poll(PollEvent::Entries(entries)));

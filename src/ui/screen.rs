@@ -274,6 +274,7 @@ fn place(state: &State) -> Vec<String> {
             state.zone.format(last, format)
         ));
     }
+    parts.extend(state.archive_place());
     if let Some(search) = &state.search {
         let rank = state.selected_position().and_then(|p| search.hits.rank(p));
         let text: String = search.text.chars().take(24).collect();

@@ -3,13 +3,15 @@
 //! API and every page is committed to the archive (with its cursor, as `sync` does) before the screen
 //! gets it; when a `sync` holds the lock, the archive itself is followed and no API request is spent.
 
+pub mod load;
+
 use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::archive::{Archive, ArchiveError, Coverage, Seed, Select, Writer};
+use crate::archive::{Archive, ArchiveError, Seed, Select, Writer};
 use crate::entry::{Entry, Rejected};
 use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, SelfFilter, Start};
 use crate::timestamp::UnixNanos;
@@ -18,9 +20,11 @@ use crate::timestamp::UnixNanos;
 pub struct History {
     /// The archived entries of the window, in id order.
     pub entries: Vec<Entry>,
-    /// What the status bar says about it: the range loaded and whether it is complete.
+    /// What the status bar says about it: who writes it.
     pub note: String,
     pub role: Role,
+    /// What of the window the archive holds no stretch of.
+    pub missing: Vec<load::Missing>,
 }
 
 /// Who brings the new entries.
@@ -54,12 +58,13 @@ pub fn open(
         Role::Follower { archive, .. } => archive,
     };
     let entries = read_after(archive, since, None, hide_own)?;
-    let coverage = archive.coverage(since, Some(now))?;
-    let note = describe(entries.len(), since, now, &coverage, &role);
+    let missing = load::missing(archive, since, now)?;
+    let note = describe(&role);
     Ok(History {
         entries,
         note,
         role,
+        missing,
     })
 }
 
@@ -92,34 +97,14 @@ fn read_after(
     Ok(entries)
 }
 
-fn describe(
-    count: usize,
-    since: UnixNanos,
-    now: UnixNanos,
-    coverage: &Coverage,
-    role: &Role,
-) -> String {
-    let hours = ((now - since).max(0) as f64 / 3.6e12).round();
-    let range = format!("archive: last {hours:.0}h, {count} entries");
-    let whole = if coverage.is_complete() {
-        "complete".to_owned()
-    } else if coverage.stretches.is_empty() {
-        "not fetched whole".to_owned()
-    } else {
-        let missing: i64 = coverage.gaps.iter().map(|(a, b)| b - a).sum();
-        format!(
-            "{} gap(s), {:.0} min not held",
-            coverage.gaps.len(),
-            missing as f64 / 6e10
-        )
-    };
-    let source = match role {
-        Role::Writer(_) => "writing".to_owned(),
+/// Who writes the archive, for the status bar (the range loaded is the app's to say).
+fn describe(role: &Role) -> String {
+    match role {
+        Role::Writer(_) => "archive: writing".to_owned(),
         Role::Follower { holder, .. } => {
-            format!("following {}", crate::sanitize::clean(holder))
+            format!("archive: following {}", crate::sanitize::clean(holder))
         }
-    };
-    format!("{range} ({whole}) · {source}")
+    }
 }
 
 /// Where the poller starts when this process writes: after the archive's cursor when it falls inside
@@ -259,6 +244,7 @@ pub fn follow(
                     Some(PollControl::Pause) => paused = true,
                     Some(PollControl::Resume) => paused = false,
                     Some(PollControl::SetInterval(every)) => interval = every,
+                    Some(PollControl::Fetch { .. }) => {}
                 },
             }
         }

@@ -1,0 +1,220 @@
+//! Reading a stretch of the archive off the app loop: a thread of its own opens the file read-only,
+//! reads the entries of a time range in id order, parses them into blocks and sends each with a
+//! progress count. The first block is small, so rows are on screen at once; the channel is bounded, so
+//! a slow screen slows the reading rather than filling memory. The last block says what of the window
+//! the archive does not hold.
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use tokio::sync::mpsc::Sender;
+use uuid::Uuid;
+
+use crate::archive::{Archive, ArchiveError, Select};
+use crate::entry::Entry;
+use crate::poller::PollEvent;
+use crate::store::Store;
+use crate::timestamp::UnixNanos;
+
+/// Entries in the first block, then in each later one.
+const FIRST_BLOCK: usize = 1_000;
+const BLOCK: usize = 32_768;
+
+/// A time range of the archive to read: timestamps in `[from, to)` (`to` open when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadRequest {
+    pub path: PathBuf,
+    pub from: UnixNanos,
+    pub to: Option<UnixNanos>,
+    /// Leave out the fetches of the sessions that wrote the archive (as the live view hides its own).
+    pub hide_own: bool,
+}
+
+/// A part of the window the archive holds no stretch of: `[from, to)`, between the stretch ending at
+/// `after` (none: the window starts before every stretch) and the one starting at `before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missing {
+    pub from: UnixNanos,
+    pub to: UnixNanos,
+    pub after: Option<Uuid>,
+    pub before: Option<Uuid>,
+}
+
+/// What the archive brings to the app loop: a block of a load, or the end of a fetch of missing parts.
+#[derive(Debug, Clone)]
+pub enum ArchiveEvent {
+    Block(Box<Block>),
+    /// Fetching the missing parts of the window starting at `window` ended; what it still lacks.
+    Fetched {
+        window: UnixNanos,
+        missing: Vec<Missing>,
+        error: Option<String>,
+    },
+}
+
+/// One block of a load, and where the load stands after it.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// The range asked for (`from` names the load).
+    pub from: UnixNanos,
+    pub to: Option<UnixNanos>,
+    pub block: Store,
+    pub read: u64,
+    /// Entries the range holds (counted before reading).
+    pub total: u64,
+    pub done: bool,
+    /// On the last block: what of the window from `from` to now no stretch holds.
+    pub missing: Vec<Missing>,
+    /// Why the load stopped short.
+    pub error: Option<String>,
+}
+
+/// Starts reading `request` on a thread of its own; its blocks go to `events`. It stops early when the
+/// receiver is gone.
+pub fn spawn(request: LoadRequest, events: Sender<PollEvent>) {
+    let spawned = std::thread::Builder::new()
+        .name("archive-load".into())
+        .spawn(move || run(&request, &events));
+    if let Err(err) = spawned {
+        tracing::error!("cannot start the archive loader thread: {err}");
+    }
+}
+
+fn run(request: &LoadRequest, events: &Sender<PollEvent>) {
+    let send = |block: Block| {
+        events
+            .blocking_send(PollEvent::Archive(ArchiveEvent::Block(Box::new(block))))
+            .is_ok()
+    };
+    let mut last = Block {
+        from: request.from,
+        to: request.to,
+        block: Store::new(),
+        read: 0,
+        total: 0,
+        done: true,
+        missing: Vec::new(),
+        error: None,
+    };
+    match read(request, &send) {
+        Ok(Some((read, total, missing))) => {
+            last.read = read;
+            last.total = total;
+            last.missing = missing;
+        }
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!("archive not read: {err}");
+            last.error = Some(err.to_string());
+        }
+    }
+    send(last);
+}
+
+/// Reads and sends the blocks; `None` when the receiver went away, else what was read and what the
+/// window lacks.
+fn read(
+    request: &LoadRequest,
+    send: &impl Fn(Block) -> bool,
+) -> Result<Option<(u64, u64, Vec<Missing>)>, ArchiveError> {
+    let archive = Archive::open_read(&request.path)?;
+    let select = Select {
+        since: (request.from > UnixNanos::MIN).then_some(request.from),
+        until: request.to,
+        without_own_fetches: request.hide_own,
+        ..Select::default()
+    };
+    let total = archive.count(&select)?;
+    let mut entries: Vec<Entry> = Vec::with_capacity(FIRST_BLOCK);
+    let mut limit = FIRST_BLOCK;
+    let mut read = 0u64;
+    let mut gone = false;
+    archive.entries(&select, |entry| {
+        match entry {
+            Ok(entry) => entries.push(entry),
+            Err(rejected) => tracing::warn!(
+                "archived entry skipped: {}",
+                crate::sanitize::clean(&rejected.reason)
+            ),
+        }
+        if entries.len() >= limit {
+            read += entries.len() as u64;
+            let mut block = Store::new();
+            block.append(std::mem::take(&mut entries));
+            let sent = send(Block {
+                from: request.from,
+                to: request.to,
+                block,
+                read,
+                total: total.max(read),
+                done: false,
+                missing: Vec::new(),
+                error: None,
+            });
+            if !sent {
+                gone = true;
+                return ControlFlow::Break(());
+            }
+            limit = BLOCK;
+        }
+        ControlFlow::Continue(())
+    })?;
+    if gone {
+        return Ok(None);
+    }
+    read += entries.len() as u64;
+    if !entries.is_empty() {
+        let mut block = Store::new();
+        block.append(entries);
+        let sent = send(Block {
+            from: request.from,
+            to: request.to,
+            block,
+            read,
+            total: total.max(read),
+            done: false,
+            missing: Vec::new(),
+            error: None,
+        });
+        if !sent {
+            return Ok(None);
+        }
+    }
+    let missing = missing(&archive, request.from, crate::clock::now())?;
+    Ok(Some((read, total.max(read), missing)))
+}
+
+/// What of the window `[from, now]` the archive holds no stretch of. The part after the newest stretch
+/// is left out: the live stream (this process's poller, or the `sync` writing the archive) fills it.
+pub fn missing(
+    archive: &Archive,
+    from: UnixNanos,
+    now: UnixNanos,
+) -> Result<Vec<Missing>, ArchiveError> {
+    let stretches = archive.stretches()?;
+    let coverage = archive.coverage(from, Some(now))?;
+    let mut missing = Vec::new();
+    for (a, b) in coverage.gaps {
+        if b >= now {
+            continue;
+        }
+        // The stretch the gap follows ends at `a`, the one it precedes starts at `b`.
+        let after = stretches
+            .iter()
+            .filter(|s| s.hi_ts <= a && a > from)
+            .max_by_key(|s| s.hi_ts)
+            .map(|s| s.hi);
+        let before = stretches
+            .iter()
+            .filter(|s| s.lo_ts >= b)
+            .min_by_key(|s| s.lo_ts)
+            .map(|s| s.lo);
+        missing.push(Missing {
+            from: a,
+            to: b,
+            after,
+            before,
+        });
+    }
+    Ok(missing)
+}
