@@ -15,6 +15,7 @@ use auditui::app::run::{Finished, drive};
 use auditui::cli::WatchArgs;
 use auditui::commands::live::{PollerStart, TuiExport, prepare};
 use auditui::config::{Connection, Token};
+use auditui::history::load::ArchiveEvent;
 use auditui::poller::{ConnState, PollEvent};
 use auditui::simulator::{DEMO_TOKEN, SimConfig, SimHandle};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -36,16 +37,34 @@ fn watch_args() -> WatchArgs {
     }
 }
 
-/// One session: what was on screen before the loop started, and the requests spent by then and by the
-/// time the poller (or the archive follower) first said it was live.
+/// One session: what was on screen before the loop started, and the requests spent by then, by the
+/// time the poller (or the archive follower) first said it was live, and by the end of a fetch of
+/// what the archive lacked (when the script waits for one).
 struct Session {
     at_start: usize,
     requests_before_screen: usize,
     requests_until_live: usize,
+    requests_until_fetched: usize,
     finished: Finished,
 }
 
+/// What a session does once live: the keys it presses, then whether it waits for a fetch of the
+/// missing stretch to end before it quits.
+struct Script {
+    keys: &'static str,
+    wait_for_fetch: bool,
+}
+
+const QUIT_WHEN_LIVE: Script = Script {
+    keys: "",
+    wait_for_fetch: false,
+};
+
 async fn session(sim: &SimHandle, archive: &Path) -> Session {
+    scripted(sim, archive, &watch_args(), QUIT_WHEN_LIVE).await
+}
+
+async fn scripted(sim: &SimHandle, archive: &Path, args: &WatchArgs, script: Script) -> Session {
     let _ = Keymap::defaults();
     let dir = tempfile::tempdir().unwrap();
     let export = TuiExport {
@@ -58,41 +77,56 @@ async fn session(sim: &SimHandle, archive: &Path) -> Session {
         token: Token::new(DEMO_TOKEN).unwrap(),
     };
     let before = sim.requests().len();
-    let (state, poller) = prepare(
-        connection,
-        &watch_args(),
-        &export,
-        "test",
-        Some(archive.to_owned()),
-    )
-    .unwrap();
+    let (state, poller) =
+        prepare(connection, args, &export, "test", Some(archive.to_owned())).unwrap();
     let at_start = state.store.len();
     let requests_before_screen = sim.requests().len() - before;
     let (live, is_live) = oneshot::channel::<()>();
+    let (fetched, is_fetched) = oneshot::channel::<()>();
     let poller: PollerStart = Box::pin(async move {
         let (mut events, control) = poller.await;
         let (to_loop, from_poller) = mpsc::channel(16);
         tokio::spawn(async move {
             let mut live = Some(live);
+            let mut fetched = Some(fetched);
             while let Some(event) = events.recv().await {
                 let now_live = matches!(&event, PollEvent::Status(s) if s.state == ConnState::Live);
+                let now_fetched =
+                    matches!(&event, PollEvent::Archive(ArchiveEvent::Fetched { .. }));
                 if to_loop.send(event).await.is_err() {
                     return;
                 }
                 if now_live && let Some(live) = live.take() {
                     let _ = live.send(());
                 }
+                if now_fetched && let Some(fetched) = fetched.take() {
+                    let _ = fetched.send(());
+                }
             }
         });
         (from_poller, control)
     });
-    let quit = futures::stream::once(async move {
-        let _ = is_live.await;
+    let until_live = std::cell::Cell::new(0);
+    let until_fetched = std::cell::Cell::new(0);
+    let press = |c: char| {
         Ok(Event::Key(KeyEvent::new(
-            KeyCode::Char('q'),
+            KeyCode::Char(c),
             KeyModifiers::NONE,
         )))
+    };
+    let keys = futures::stream::once(async {
+        let _ = is_live.await;
+        until_live.set(sim.requests().len() - before);
+        futures::stream::iter(script.keys.chars().map(press))
     })
+    .flatten()
+    .chain(futures::stream::once(async {
+        if script.wait_for_fetch {
+            let _ = is_fetched.await;
+            until_fetched.set(sim.requests().len() - before);
+        }
+        press('q')
+    }))
     .chain(futures::stream::pending());
     let mut terminal = Terminal::new(TestBackend::new(140, 20)).unwrap();
     let finished = tokio::time::timeout(
@@ -100,19 +134,20 @@ async fn session(sim: &SimHandle, archive: &Path) -> Session {
         drive(
             state,
             &mut terminal,
-            Box::pin(quit),
+            Box::pin(keys),
             &mut NoClipboard,
             poller,
             std::future::pending(),
         ),
     )
     .await
-    .expect("live within 60 s")
+    .expect("done within 60 s")
     .unwrap();
     Session {
         at_start,
         requests_before_screen,
-        requests_until_live: sim.requests().len() - before,
+        requests_until_live: until_live.get(),
+        requests_until_fetched: until_fetched.get(),
         finished,
     }
 }
@@ -223,5 +258,71 @@ async fn with_a_sync_holding_the_lock_the_tui_follows_the_archive_and_spends_no_
             .as_deref()
             .is_some_and(|a| a.contains("following pid") && a.contains("(auditui sync (test))")),
         "{status:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widened_to_24h_a_restart_loads_the_archive_then_fetches_what_it_lacks_within_the_budget() {
+    let sim = start_simulator(SimConfig {
+        history: Duration::from_secs(3 * 3600),
+        ..quiet_simulator()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive.sqlite");
+    const MINUTE: i64 = 60_000_000_000;
+    let older_than = |state: &auditui::app::state::State, at: i64| {
+        (0..state.store.len() as u32)
+            .filter(|&i| state.store.get(i).ts() < at)
+            .count()
+    };
+
+    // The first session asks the API for the last hour only.
+    let first = session(&sim, &archive).await;
+    wait_for_the_writer_to_let_go(&archive).await;
+    let now = auditui::clock::now();
+    assert_eq!(older_than(&first.finished.state, now - 65 * MINUTE), 0);
+
+    // The restart shows the last 30 minutes; w four times (5m, 15m, 1h, 24h) loads the rest of the
+    // archive and finds it lacks what lies before that hour; F fetches it into the archive.
+    let args = WatchArgs {
+        since: Some("30m".into()),
+        ..watch_args()
+    };
+    let script = Script {
+        keys: "wwwwF",
+        wait_for_fetch: true,
+    };
+    let second = scripted(&sim, &archive, &args, script).await;
+    assert_eq!(second.requests_before_screen, 0);
+    assert!(second.requests_until_live <= 3);
+    let state = &second.finished.state;
+    assert!(
+        older_than(state, now - 30 * MINUTE)
+            >= older_than(&first.finished.state, now - 30 * MINUTE),
+        "the archived half hour before the window came from the archive"
+    );
+    let fetched = older_than(state, now - 65 * MINUTE);
+    assert!(fetched > 2000, "only {fetched} older entries were fetched");
+    let window = state.archive.as_ref().expect("an archive window");
+    assert_eq!(window.from, state.query.time_window().0.unwrap());
+    assert!(window.missing.is_empty(), "{:?}", window.missing);
+    assert!(!window.fetching);
+    // One request per page of 1,000 and a seed: what the stretch needs, nothing refetched.
+    let spent = second.requests_until_fetched - second.requests_until_live;
+    eprintln!("fetched {fetched} older entries with {spent} requests");
+    assert!(
+        spent <= fetched / 1000 + 4,
+        "{spent} requests for {fetched} entries"
+    );
+    let ids: Vec<_> = (0..state.store.len() as u32)
+        .map(|i| state.store.get(i).id())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "id order, each once");
+    let reader = auditui::archive::Archive::open_read(&archive).unwrap();
+    let lacking = auditui::history::load::missing(&reader, window.from, now).unwrap();
+    assert!(
+        lacking.is_empty(),
+        "the archive now holds the window: {lacking:?}"
     );
 }

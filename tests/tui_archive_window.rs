@@ -266,3 +266,32 @@ fn a_follower_cannot_fetch_and_says_who_writes() {
         "{notice:?}"
     );
 }
+
+#[test]
+fn fetch_missing_pressed_while_loading_fetches_once_the_load_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = archive_with(dir.path(), NOW - 3 * HOUR, &minutes(180));
+    let mut state = opened(&path);
+    let mut asked = Vec::new();
+    for _ in 0..4 {
+        asked = loads(&state.handle_key(key('w')));
+    }
+    assert!(
+        state.handle_key(key('F')).effects.is_empty(),
+        "nothing known yet"
+    );
+    let (events, mut blocks) = mpsc::channel(4);
+    load::spawn(asked[0].clone(), events);
+    let mut effects = Vec::new();
+    while let Some(event) = blocks.blocking_recv() {
+        let done = matches!(&event, PollEvent::Archive(ArchiveEvent::Block(b)) if b.done);
+        effects.extend(state.update(Action::Poll(event)).effects);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        matches!(effects.as_slice(), [Effect::Control(PollControl::Fetch { missing, .. })] if missing.len() == 1),
+        "{effects:?}"
+    );
+}

@@ -29,6 +29,8 @@ pub struct ArchiveWindow {
     pub missing: Vec<Missing>,
     /// A fetch of the missing parts is under way.
     pub fetching: bool,
+    /// `fetch_missing` was pressed while loading: it fetches once the load says what is missing.
+    pub fetch_wanted: bool,
 }
 
 /// A load under way: the start of its range, and its progress.
@@ -54,6 +56,7 @@ impl ArchiveWindow {
             }],
             missing: Vec::new(),
             fetching: false,
+            fetch_wanted: false,
         }
     }
 
@@ -150,11 +153,19 @@ impl State {
 
     /// `fetch_missing`: asks the writer to fetch what the archive lacks of the window.
     pub(super) fn fetch_missing(&mut self) -> Vec<Effect> {
+        if let Some(window) = self.archive.as_mut()
+            && !window.loading.is_empty()
+            && window.holder.is_none()
+        {
+            window.fetch_wanted = true;
+            self.notify(
+                "the archive is loading: what it lacks is fetched once it is loaded".into(),
+                false,
+            );
+            return Vec::new();
+        }
         let problem = match &self.archive {
             None => Some("no archive in use: nothing to fetch into".to_owned()),
-            Some(w) if !w.loading.is_empty() => {
-                Some("the archive is still loading: try again when it is done".into())
-            }
             Some(w) if w.missing.is_empty() => {
                 Some("the archive holds the whole window: nothing to fetch".into())
             }
@@ -183,6 +194,20 @@ impl State {
         let text = format!("fetching {} from the API…", self.missing_text());
         self.notify(text, false);
         vec![Effect::Control(request)]
+    }
+
+    /// After a poller message: a fetch asked for during a load starts once the loads are done.
+    pub(super) fn after_load(&mut self) -> Vec<Effect> {
+        match self.archive.as_mut() {
+            Some(window) if window.fetch_wanted && window.loading.is_empty() => {
+                window.fetch_wanted = false;
+                if window.missing.is_empty() {
+                    return Vec::new();
+                }
+                self.fetch_missing()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The missing parts as times: `06:00–09:12`, or how many and how long.

@@ -56,7 +56,10 @@ impl State {
                 }
                 (Vec::new(), true)
             }
-            Action::Poll(event) => (Vec::new(), self.poll(event)),
+            Action::Poll(event) => {
+                let redraw = self.poll(event);
+                (self.after_load(), redraw)
+            }
             Action::Tick(now) => (Vec::new(), self.tick(now)),
             Action::Resize { width, height } => {
                 self.screen = Areas::sized(width, height);

@@ -185,6 +185,13 @@ pub fn prepare(
                         (_, seed) => seed,
                     };
                     writer.follow(seed)?;
+                    let fetcher = history::Fetcher {
+                        client: client.clone(),
+                        budget_per_minute: config.budget_per_minute,
+                        interval: config.interval,
+                        log_type: config.log_type.clone(),
+                        live_seed: seed,
+                    };
                     // Remembered before the first request, so a later session over the archive
                     // can leave this one's fetches out (as `sync` does).
                     writer.remember_agent(&agent, now)?;
@@ -203,7 +210,7 @@ pub fn prepare(
                         }
                         let own = hide_own.then(|| config.self_filter.clone());
                         let link = poller::spawn(client, config);
-                        history::write_through(writer, link, note, own)
+                        history::write_through(writer, link, note, own, fetcher)
                     })
                 }
                 Role::Follower { archive, .. } => Box::pin(async move {

@@ -3,7 +3,10 @@
 //! API and every page is committed to the archive (with its cursor, as `sync` does) before the screen
 //! gets it; when a `sync` holds the lock, the archive itself is followed and no API request is spent.
 
+mod fill;
 pub mod load;
+
+pub use fill::{Fetcher, write_through};
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,8 +15,8 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::archive::{Archive, ArchiveError, Seed, Select, Writer};
-use crate::entry::{Entry, Rejected};
-use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, SelfFilter, Start};
+use crate::entry::Entry;
+use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, Start};
 use crate::timestamp::UnixNanos;
 
 /// The archive as the TUI found it.
@@ -120,79 +123,6 @@ pub fn plan(writer: &Writer, since: UnixNanos) -> Result<(Start, Seed), ArchiveE
 
 fn id_nanos(id: Uuid) -> Option<UnixNanos> {
     crate::entry::id_time_millis(&id).map(|ms| ms * 1_000_000)
-}
-
-/// Sits between the poller and the app loop: each page and its position are committed to the archive,
-/// then passed on (without this tool's own fetches when `own` says which they are). A commit that fails
-/// is logged and shown, and following goes on in memory.
-pub fn write_through(
-    mut writer: Writer,
-    (mut events, control): (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>),
-    note: String,
-    own: Option<SelfFilter>,
-) -> (mpsc::Receiver<PollEvent>, mpsc::Sender<PollControl>) {
-    let (to_app, from_poller) = mpsc::channel(64);
-    tokio::spawn(async move {
-        let mut hidden = 0u64;
-        let mut entries: Vec<Entry> = Vec::new();
-        let mut rejected: Vec<Rejected> = Vec::new();
-        let mut failed: Option<String> = None;
-        while let Some(event) = events.recv().await {
-            let out = match event {
-                PollEvent::Entries(batch) => {
-                    entries.extend(batch);
-                    continue;
-                }
-                PollEvent::Rejected(batch) => {
-                    rejected.extend(batch);
-                    continue;
-                }
-                PollEvent::Position(position) => {
-                    if failed.is_none()
-                        && let Err(err) = writer.commit_page(&entries, &rejected, position)
-                    {
-                        tracing::error!("archive not written: {err}");
-                        failed = Some(err.to_string());
-                    }
-                    if let Some(own) = &own {
-                        let before = entries.len();
-                        entries.retain(|e| !own.is_own(e));
-                        hidden += (before - entries.len()) as u64;
-                    }
-                    let mut out = Vec::new();
-                    if !entries.is_empty() {
-                        out.push(PollEvent::Entries(std::mem::take(&mut entries)));
-                    }
-                    if !rejected.is_empty() {
-                        out.push(PollEvent::Rejected(std::mem::take(&mut rejected)));
-                    }
-                    out.push(PollEvent::Position(position));
-                    out
-                }
-                PollEvent::Status(mut status) => {
-                    if status.state == ConnState::Live
-                        && failed.is_none()
-                        && let Err(err) = writer.caught_up(crate::clock::now())
-                    {
-                        failed = Some(err.to_string());
-                    }
-                    status.self_hidden += hidden;
-                    status.archive = Some(match &failed {
-                        None => note.clone(),
-                        Some(err) => format!("archive not written: {err}"),
-                    });
-                    vec![PollEvent::Status(status)]
-                }
-                other => vec![other],
-            };
-            for event in out {
-                if to_app.send(event).await.is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    (from_poller, control)
 }
 
 /// Follows an archive another process writes: every `interval`, what it added after the newest entry
