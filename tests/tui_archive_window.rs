@@ -295,3 +295,70 @@ fn fetch_missing_pressed_while_loading_fetches_once_the_load_says_what_is_missin
         "{effects:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_opens_the_screen_first_and_starts_the_poller_once_the_first_rows_are_drawn() {
+    use crossterm::event::Event;
+    use futures::StreamExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    // 2,500 entries: a first block of 1,000, then the rest.
+    let path = archive_with(dir.path(), NOW - 48 * HOUR, &minutes(2500));
+    let mut state = State::new(Keymap::defaults(), "test", NOW);
+    state.archive = Some(ArchiveWindow::new(path, NOW - 48 * HOUR, false, None));
+
+    // The poller's link: the loop takes its first message only once the history is in; the second
+    // send returns only after that (a channel of one), and then the test quits.
+    let (events, from_poller) = mpsc::channel(1);
+    let (control, _controls) = mpsc::channel(8);
+    let (took, has_taken) = tokio::sync::oneshot::channel::<()>();
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let started = started.clone();
+        async move {
+            started.store(true, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let status = || PollEvent::Status(Default::default());
+                events.send(status()).await.unwrap();
+                events.send(status()).await.unwrap();
+                let _ = took.send(());
+                std::future::pending::<()>().await;
+            });
+            (from_poller, control)
+        }
+    };
+    let keys = futures::stream::once(async {
+        let _ = has_taken.await;
+        Ok(Event::Key(key('q')))
+    })
+    .chain(futures::stream::pending());
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
+    let finished = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        auditui::app::run::drive(
+            state,
+            &mut terminal,
+            Box::pin(keys),
+            &mut tui_support::NoClipboard,
+            poller,
+            std::future::pending(),
+        ),
+    )
+    .await
+    .expect("done within 30 s")
+    .unwrap();
+    assert!(started.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(
+        finished.shown_before_poller,
+        Some(1000),
+        "the first block was on screen before the poller started, the rest not yet"
+    );
+    assert!(
+        finished.frames >= 2,
+        "the screen was drawn before the history"
+    );
+    assert_eq!(finished.state.store.len(), 2500);
+    let window = finished.state.archive.as_ref().unwrap();
+    assert!(window.loading.is_empty());
+    assert_eq!(window.opening, auditui::app::state::Opening::Done);
+}

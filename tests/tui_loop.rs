@@ -183,7 +183,7 @@ async fn a_burst_from_the_poller_is_drained_in_a_few_frames() {
     }
     let screen = Shared::new(80, 24);
     let mut terminal = Terminal::new(screen.clone()).unwrap();
-    let Finished { state, frames } = drive(
+    let Finished { state, frames, .. } = drive(
         state(),
         &mut terminal,
         typed("q"),

@@ -31,6 +31,20 @@ pub struct ArchiveWindow {
     pub fetching: bool,
     /// `fetch_missing` was pressed while loading: it fetches once the load says what is missing.
     pub fetch_wanted: bool,
+    /// Where the first load (the window the session opens with) stands.
+    pub opening: Opening,
+}
+
+/// Where the first load stands: the poller starts once its first rows are on screen, and what it
+/// brings is taken once the history is in (so the history appends in id order, without re-sorting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// The app loop has not started it yet.
+    Waiting,
+    Reading,
+    /// Its first block is on screen.
+    Shown,
+    Done,
 }
 
 /// A load under way: the start of its range, and its progress.
@@ -57,6 +71,7 @@ impl ArchiveWindow {
             missing: Vec::new(),
             fetching: false,
             fetch_wanted: false,
+            opening: Opening::Waiting,
         }
     }
 
@@ -72,6 +87,31 @@ impl ArchiveWindow {
 }
 
 impl State {
+    /// What the app loop does first: the first load of the archive, when there is one to read.
+    pub fn start(&mut self) -> Vec<Effect> {
+        match self.archive.as_mut() {
+            Some(window) if window.opening == Opening::Waiting => {
+                window.opening = Opening::Reading;
+                vec![Effect::LoadArchive(window.first_load())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the poller may start: once the archive's first rows are on screen (at once without one).
+    pub fn live_may_start(&self) -> bool {
+        self.archive
+            .as_ref()
+            .is_none_or(|w| matches!(w.opening, Opening::Shown | Opening::Done))
+    }
+
+    /// Whether what the poller brings is taken: once the history of the first window is in.
+    pub fn live_may_flow(&self) -> bool {
+        self.archive
+            .as_ref()
+            .is_none_or(|w| w.opening == Opening::Done)
+    }
+
     /// The committed time window starts at `since`: when that is before what is loaded, the older
     /// stretch is asked of the archive (in the background; its blocks merge in id order).
     pub(super) fn widen_to(&mut self, since: UnixNanos) -> Vec<Effect> {
@@ -107,11 +147,15 @@ impl State {
             done,
             missing,
             error,
-            ..
+            to,
         } = block;
         let (before, first) = (self.view.len(), self.store.len() as u32);
         let appended = Arc::make_mut(&mut self.store).absorb(entries);
         if let Some(window) = self.archive.as_mut() {
+            // The first load is the one open-ended in time: every later one ends where it began.
+            if to.is_none() {
+                window.opening = if done { Opening::Done } else { Opening::Shown };
+            }
             if let Some(loading) = window.loading.iter_mut().find(|l| l.from == from) {
                 loading.read = read;
                 loading.total = total;

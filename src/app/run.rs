@@ -68,6 +68,8 @@ pub struct Finished {
     pub state: State,
     /// Frames drawn, the first one included.
     pub frames: usize,
+    /// Entries on screen when the poller was started (the archive's first rows come before it).
+    pub shown_before_poller: Option<usize>,
 }
 
 /// The loop over any terminal: draws the state, then handles terminal events, poller messages (once
@@ -101,19 +103,32 @@ where
     let mut exports: JoinSet<(PathBuf, io::Result<(usize, PathBuf)>)> = JoinSet::new();
     // Archive loads send their blocks here; the loop keeps a sender, so this never closes.
     let (loads, mut loaded) = tokio::sync::mpsc::channel::<PollEvent>(LOADS_IN_FLIGHT);
+    for effect in state.start() {
+        if let Effect::LoadArchive(request) = effect {
+            crate::history::load::spawn(request, loads.clone());
+        }
+    }
+    let mut shown_before_poller = None;
 
     loop {
+        // The poller starts once the archive's first rows are drawn, and what it brings is taken once
+        // the archive's history of the window is in.
+        let may_start = link.is_none() && state.live_may_start();
+        if may_start && shown_before_poller.is_none() {
+            shown_before_poller = Some(state.store.len());
+        }
+        let may_flow = state.live_may_flow();
         let mut outcome = tokio::select! {
             event = terminal_events.next() => match event {
                 Some(Ok(event)) => terminal_event(&mut state, event),
                 Some(Err(err)) => return Err(err.into()),
                 None => break,
             },
-            started = &mut poller, if link.is_none() => {
+            started = &mut poller, if may_start => {
                 link = Some(started);
                 Outcome::none()
             },
-            event = recv(&mut link), if link.is_some() && poller_open => match event {
+            event = recv(&mut link), if link.is_some() && poller_open && may_flow => match event {
                 Some(event) => {
                     log_rejected(&event);
                     state.update(Action::Poll(event))
@@ -141,7 +156,7 @@ where
             _ = tick.tick() => state.update(Action::Tick(crate::clock::now())),
             () = &mut shutdown => break,
         };
-        if let Some((events, _)) = link.as_mut() {
+        if let Some((events, _)) = link.as_mut().filter(|_| state.live_may_flow()) {
             for _ in 0..DRAIN_BEFORE_DRAW {
                 match events.try_recv() {
                     Ok(event) => {
@@ -194,7 +209,11 @@ where
     if let Some((_, control)) = &link {
         let _ = control.try_send(PollControl::Stop);
     }
-    Ok(Finished { state, frames })
+    Ok(Finished {
+        state,
+        frames,
+        shown_before_poller,
+    })
 }
 
 /// The next poller message; only polled while there is a poller.

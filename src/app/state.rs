@@ -6,7 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::app::action::Notice;
-pub use crate::app::archive_window::{ArchiveWindow, Loading};
+pub use crate::app::archive_window::{ArchiveWindow, Loading, Opening};
 use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};

@@ -14,7 +14,6 @@ use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
 use crate::history::{self, History, Role};
-use crate::poller::PollEvent;
 use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
 use crate::timespec::parse_instant;
 
@@ -80,7 +79,7 @@ pub async fn watch(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The TUI's state, with the archived history of the window already in it, and the poller to start:
+/// The TUI's state, over the archive whose history the app loop reads first, and the poller to start:
 /// one writing through to the archive, one following the archive a `sync` writes, or (without an
 /// archive) one in memory only.
 pub fn prepare(
@@ -135,43 +134,33 @@ pub fn prepare(
         _ => now - ARCHIVE_LOOKBACK_NANOS,
     };
     let hide_own = !watch.show_self;
-    let history =
-        archive.and_then(
-            |path| match history::open(&path, window_start, now, hide_own) {
-                Ok(history) => {
-                    let holder = match &history.role {
-                        Role::Writer(_) => None,
-                        Role::Follower { holder, .. } => Some(holder.clone()),
-                    };
-                    let mut window = ArchiveWindow::new(path, window_start, hide_own, holder);
-                    window.loading.clear();
-                    window.missing = history.missing.clone();
-                    state.archive = Some(window);
-                    Some(history)
-                }
-                Err(err) => {
-                    tracing::warn!("archive not used: {err}");
-                    state.update(Action::Report(Notice {
-                        text: format!("archive not used: {err}"),
-                        is_error: true,
-                    }));
-                    None
-                }
-            },
-        );
+    // The archive is opened here (taking the writer lock, or finding who holds it); its history is read
+    // by the app loop in the background once the screen is open, and the poller starts once its first
+    // rows are on screen.
+    let history = archive.and_then(|path| match history::open(&path) {
+        Ok(history) => {
+            let holder = match &history.role {
+                Role::Writer(_) => None,
+                Role::Follower { holder, .. } => Some(holder.clone()),
+            };
+            state.archive = Some(ArchiveWindow::new(path, window_start, hide_own, holder));
+            Some(history)
+        }
+        Err(err) => {
+            tracing::warn!("archive not used: {err}");
+            state.update(Action::Report(Notice {
+                text: format!("archive not used: {err}"),
+                is_error: true,
+            }));
+            None
+        }
+    });
     let poller: PollerStart = match history {
         None => Box::pin(async move {
             config.self_filter = identify_self(&client, agent).await;
             poller::spawn(client, config)
         }),
-        Some(History {
-            entries,
-            note,
-            role,
-            ..
-        }) => {
-            let last = entries.last().map(|e| e.id);
-            state.update(Action::Poll(PollEvent::Entries(entries)));
+        Some(History { note, role, newest }) => {
             state.status.archive = Some(note.clone());
             match role {
                 Role::Writer(mut writer) => {
@@ -214,7 +203,7 @@ pub fn prepare(
                     })
                 }
                 Role::Follower { archive, .. } => Box::pin(async move {
-                    history::follow(archive, window_start, last, interval, note, hide_own)
+                    history::follow(archive, window_start, newest, interval, note, hide_own)
                 }),
             }
         }

@@ -1,5 +1,5 @@
-//! The TUI over the archive: the recent history read from it before the screen opens, then new entries
-//! from one of two places. When this process can take the archive's writer lock, the poller follows the
+//! The TUI over the archive: the recent history read from it once the screen is open ([`load`]), then
+//! new entries from one of two places. When this process can take the archive's writer lock, the poller follows the
 //! API and every page is committed to the archive (with its cursor, as `sync` does) before the screen
 //! gets it; when a `sync` holds the lock, the archive itself is followed and no API request is spent.
 
@@ -19,15 +19,13 @@ use crate::entry::Entry;
 use crate::poller::{ConnState, PollControl, PollEvent, PollStatus, Start};
 use crate::timestamp::UnixNanos;
 
-/// The archive as the TUI found it.
+/// The archive as the TUI found it (its history is read afterwards, in the background: [`load`]).
 pub struct History {
-    /// The archived entries of the window, in id order.
-    pub entries: Vec<Entry>,
     /// What the status bar says about it: who writes it.
     pub note: String,
     pub role: Role,
-    /// What of the window the archive holds no stretch of.
-    pub missing: Vec<load::Missing>,
+    /// The newest entry held when it was opened: a follower reads what is added after it.
+    pub newest: Option<Uuid>,
 }
 
 /// Who brings the new entries.
@@ -38,15 +36,9 @@ pub enum Role {
     Follower { archive: Archive, holder: String },
 }
 
-/// Opens the archive at `path` for the window from `since` to `now`: as its writer when nobody else
-/// is, else as a reader following the writer. With `hide_own`, the fetches of every session that
-/// wrote the archive (its remembered user agents) are left out, as the live view hides its own.
-pub fn open(
-    path: &Path,
-    since: UnixNanos,
-    now: UnixNanos,
-    hide_own: bool,
-) -> Result<History, ArchiveError> {
+/// Opens the archive at `path`: as its writer when nobody else is, else as a reader following the
+/// writer. Nothing is read but its newest id, so this takes no time whatever the archive holds.
+pub fn open(path: &Path) -> Result<History, ArchiveError> {
     let what = format!("the auditui TUI (pid {})", std::process::id());
     let role = match Archive::open_write(path, &what) {
         Ok(writer) => Role::Writer(writer),
@@ -60,15 +52,9 @@ pub fn open(
         Role::Writer(writer) => writer.archive(),
         Role::Follower { archive, .. } => archive,
     };
-    let entries = read_after(archive, since, None, hide_own)?;
-    let missing = load::missing(archive, since, now)?;
+    let newest = archive.newest()?.map(|(id, _)| id);
     let note = describe(&role);
-    Ok(History {
-        entries,
-        note,
-        role,
-        missing,
-    })
+    Ok(History { note, role, newest })
 }
 
 /// The archived entries from `since` on (after `after`, when given), in id order, without the
