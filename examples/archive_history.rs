@@ -3,14 +3,14 @@
 //! last 24 hours, `all` for the whole archive). Prints when the first rows are in the view and when
 //! everything is; then, for comparison, the read the TUI did before its screen opened until now (every
 //! entry parsed, then one append).
-//! `cargo run --locked --example archive_history -- /tmp/a.sqlite [24h|all] [before]` (`before`: only the
-//! read as it was, for its own peak memory)
+//! `cargo run --locked --example archive_history -- /tmp/a.sqlite [1h|24h|all] [before|widen]` (`before`:
+//! only the read as it was, for its own peak memory; `widen`: then `w` up to "all")
 
 use std::ops::ControlFlow;
 use std::time::Instant;
 
 use auditui::app::action::{Action, Effect};
-use auditui::app::keymap::Keymap;
+use auditui::app::keymap::{Command, Keymap};
 use auditui::app::state::{ArchiveWindow, State};
 use auditui::archive::{Archive, Select};
 use auditui::history::load::{self, ArchiveEvent};
@@ -24,9 +24,11 @@ fn main() -> anyhow::Result<()> {
     let now = auditui::clock::now();
     let from = match args.next().as_deref() {
         Some("all") => UnixNanos::MIN,
+        Some("1h") => now - 3600 * 1_000_000_000,
         _ => now - 24 * 3600 * 1_000_000_000,
     };
-    if args.next().as_deref() == Some("before") {
+    let mode = args.next();
+    if mode.as_deref() == Some("before") {
         return before(&path, from);
     }
 
@@ -59,7 +61,35 @@ fn main() -> anyhow::Result<()> {
         state.store.len(),
         all.as_secs_f64()
     );
+    if mode.as_deref() == Some("widen") {
+        // `w` up to "all": the rest of the archive, older than what is loaded, merged in.
+        let started = Instant::now();
+        let (events, mut blocks) = tokio::sync::mpsc::channel(4);
+        for _ in 0..quick_windows() {
+            for effect in state.update(Action::Command(Command::CycleWindow)).effects {
+                if let Effect::LoadArchive(request) = effect {
+                    load::spawn(request, events.clone());
+                }
+            }
+        }
+        drop(events);
+        let mut blocks_taken = 0;
+        while let Some(event) = blocks.blocking_recv() {
+            blocks_taken += 1;
+            state.update(Action::Poll(event));
+        }
+        println!(
+            "widened to all: {} entries after {:.2} s ({blocks_taken} blocks)",
+            state.store.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
+}
+
+/// Presses of `w` from no window to "all".
+fn quick_windows() -> usize {
+    auditui::app::quick::WINDOWS.len()
 }
 
 /// What the TUI did before its screen opened: every entry of the window parsed, then appended.
