@@ -19,6 +19,19 @@ use crate::timestamp::UnixNanos;
 /// Entries in the first block, then in each later one.
 const FIRST_BLOCK: usize = 1_000;
 const BLOCK: usize = 32_768;
+/// A widening load's blocks double up to this: each of its blocks lands before the entries held, which
+/// costs the app loop a merge of everything, so fewer and larger blocks are cheaper.
+const WIDE_BLOCK_MAX: usize = 262_144;
+/// Entries parsed before they are put into the block's columns.
+const PARSE_CHUNK: usize = 32_768;
+
+/// The size of the block after one of `limit` entries.
+fn next_limit(limit: usize, widening: bool) -> usize {
+    match (limit, widening) {
+        (FIRST_BLOCK, _) | (_, false) => BLOCK,
+        (limit, true) => (limit * 2).min(WIDE_BLOCK_MAX),
+    }
+}
 
 /// A time range of the archive to read: timestamps in `[from, to)` (`to` open when `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,9 +145,23 @@ fn read(
         ..select.clone()
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(FIRST_BLOCK);
+    let mut block = Store::new();
     let mut limit = FIRST_BLOCK;
     let mut read = 0u64;
     let mut gone = false;
+    // Sends what is gathered; false when the receiver is gone.
+    let flush = |block: &mut Store, read: u64| {
+        send(Block {
+            from: request.from,
+            to: request.to,
+            block: std::mem::take(block),
+            read,
+            total: total.max(read),
+            done: false,
+            missing: Vec::new(),
+            error: None,
+        })
+    };
     archive.entries(&select, |entry| {
         match entry {
             Ok(entry) => entries.push(entry),
@@ -143,25 +170,17 @@ fn read(
                 crate::sanitize::clean(&rejected.reason)
             ),
         }
-        if entries.len() >= limit {
+        // Parsed entries hold their JSON twice over: they go into the block's columns in chunks.
+        if entries.len() >= PARSE_CHUNK.min(limit) {
             read += entries.len() as u64;
-            let mut block = Store::new();
             block.append(std::mem::take(&mut entries));
-            let sent = send(Block {
-                from: request.from,
-                to: request.to,
-                block,
-                read,
-                total: total.max(read),
-                done: false,
-                missing: Vec::new(),
-                error: None,
-            });
-            if !sent {
+        }
+        if block.len() >= limit {
+            if !flush(&mut block, read) {
                 gone = true;
                 return ControlFlow::Break(());
             }
-            limit = BLOCK;
+            limit = next_limit(limit, request.to.is_some());
         }
         ControlFlow::Continue(())
     })?;
@@ -169,22 +188,9 @@ fn read(
         return Ok(None);
     }
     read += entries.len() as u64;
-    if !entries.is_empty() {
-        let mut block = Store::new();
-        block.append(entries);
-        let sent = send(Block {
-            from: request.from,
-            to: request.to,
-            block,
-            read,
-            total: total.max(read),
-            done: false,
-            missing: Vec::new(),
-            error: None,
-        });
-        if !sent {
-            return Ok(None);
-        }
+    block.append(entries);
+    if !block.is_empty() && !flush(&mut block, read) {
+        return Ok(None);
     }
     let missing = missing(&archive, request.from, crate::clock::now())?;
     Ok(Some((read, read, missing)))
