@@ -96,7 +96,7 @@ fn widening_the_window_with_w_loads_the_older_stretch_from_the_archive_in_id_ord
     let mut state = opened(&path);
     assert_eq!(state.store.len(), 60, "the last hour is loaded first");
     assert!(
-        place(&state).contains("archive loaded from 09:30"),
+        place(&state).contains("loaded from 09:30"),
         "{}",
         place(&state)
     );
@@ -113,7 +113,7 @@ fn widening_the_window_with_w_loads_the_older_stretch_from_the_archive_in_id_ord
     assert_eq!(asked[0].from, NOW - 24 * HOUR);
     assert_eq!(asked[0].to, Some(NOW - HOUR));
     assert!(
-        place(&state).contains("loading archive from"),
+        place(&state).contains("loading archive"),
         "{}",
         place(&state)
     );
@@ -128,7 +128,7 @@ fn widening_the_window_with_w_loads_the_older_stretch_from_the_archive_in_id_ord
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order");
     assert_eq!(state.view.len(), 180, "the 24h window shows them all");
     assert!(
-        place(&state).contains("archive loaded from 11-23 10:30"),
+        place(&state).contains("loaded from 11-23 10:30"),
         "{}",
         place(&state)
     );
@@ -361,4 +361,79 @@ async fn the_loop_opens_the_screen_first_and_starts_the_poller_once_the_first_ro
     let window = finished.state.archive.as_ref().unwrap();
     assert!(window.loading.is_empty());
     assert_eq!(window.opening, auditui::app::state::Opening::Done);
+}
+
+#[test]
+fn on_a_100_column_screen_the_status_bar_shows_what_is_loaded_and_the_key_that_fetches() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = archive_with(dir.path(), NOW - 3 * HOUR, &minutes(180));
+    let mut state = opened(&path);
+    state.update(Action::Resize {
+        width: 100,
+        height: 12,
+    });
+    for _ in 0..4 {
+        for request in loads(&state.handle_key(key('w'))) {
+            run_load(&mut state, request);
+        }
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 12)).unwrap();
+    terminal
+        .draw(|frame| auditui::ui::screen::render(&state, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let rows: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect()
+        })
+        .collect();
+    let status = rows.join("\n");
+    assert!(
+        status.contains("archive holds from 07:30 · F fetches 11-23 10:30–07:30"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_gap_between_two_stretches_is_named_with_the_stretch_it_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archive.sqlite");
+    let all = minutes(180);
+    {
+        let mut writer = Archive::open_write(&path, "test").unwrap();
+        // 3h to 2h ago, then (a later run, seeded anew) the last hour: nothing of 2h to 1h ago.
+        writer.follow(Seed::Since(NOW - 3 * HOUR)).unwrap();
+        let early = &all[..60];
+        writer
+            .commit_page(early, &[], early.last().unwrap().id)
+            .unwrap();
+        writer.follow(Seed::Since(NOW - HOUR)).unwrap();
+        let late = &all[120..];
+        writer
+            .commit_page(late, &[], late.last().unwrap().id)
+            .unwrap();
+    }
+    let mut state = State::new(Keymap::defaults(), "test", NOW);
+    let window = ArchiveWindow::new(path, NOW - 3 * HOUR, false, None);
+    let first = window.first_load();
+    state.archive = Some(window);
+    run_load(&mut state, first);
+    assert_eq!(state.store.len(), 120);
+    let window = state.archive.as_ref().unwrap();
+    assert_eq!(window.missing.len(), 1, "{:?}", window.missing);
+    let gap = window.missing[0];
+    assert_eq!(gap.after, Some(all[59].id), "it follows the early stretch");
+    assert_eq!(
+        gap.before,
+        Some(all[120].id),
+        "and ends where the late one starts"
+    );
+    assert_eq!((gap.from, gap.to), (all[59].ts, NOW - HOUR));
+    let text = place(&state);
+    assert!(
+        text.contains("archive lacks 08:29–09:30 · F fetches it"),
+        "{text}"
+    );
 }

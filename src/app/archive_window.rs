@@ -287,48 +287,68 @@ impl State {
         self.zone.format(at, format)
     }
 
-    /// What the status bar says of the archive: what range is loaded (or loading, with a count), and
-    /// what the archive lacks of the window with the key that fetches it.
+    /// What the status bar says of the archive, the part to act on or wait for first: what the
+    /// archive lacks of the window and the key that fetches it, the fetch or the load under way (with a
+    /// count); then, once nothing is under way, from when the archive is loaded.
     pub fn archive_place(&self) -> Vec<String> {
-        let Some(window) = &self.archive else {
-            return Vec::new();
-        };
-        let mut parts = Vec::new();
-        let from = if window.from == UnixNanos::MIN {
-            "all".to_owned()
-        } else {
-            self.time_text(window.from)
-        };
-        if window.loading.is_empty() {
-            parts.push(format!("archive loaded from {from}"));
-        } else {
-            let (read, total) = window
-                .loading
-                .iter()
-                .fold((0, 0), |(r, t), l| (r + l.read, t + l.total));
-            parts.push(format!(
-                "loading archive from {from}: {read} of {total} entries"
-            ));
-        }
+        self.archive_news()
+            .into_iter()
+            .chain(self.archive_loaded())
+            .collect()
+    }
+
+    /// What the archive lacks, or what is being fetched or loaded: first in the status bar.
+    pub fn archive_news(&self) -> Option<String> {
+        let window = self.archive.as_ref()?;
         if window.fetching {
-            parts.push(format!("fetching {} from the API", self.missing_text()));
-        } else if let Some(first) = window.missing.first() {
-            let lacks = match (first.after, window.missing.len()) {
-                (None, 1) if first.to > window.from => {
-                    format!("archive holds from {}", self.time_text(first.to))
-                }
-                _ => format!("archive lacks {}", self.missing_text()),
+            return Some(format!("fetching {}", self.missing_text()));
+        }
+        if let Some(first) = window.missing.first() {
+            // Before every stretch: where the archive begins, and the stretch the key fetches. A gap
+            // within the window: the gap, and the key.
+            let (lacks, what) = match (first.after, window.missing.len()) {
+                (None, 1) if first.to > window.from => (
+                    format!("archive holds from {}", self.time_text(first.to)),
+                    self.missing_text(),
+                ),
+                (_, 1) => (
+                    format!("archive lacks {}", self.missing_text()),
+                    "it".into(),
+                ),
+                _ => (
+                    format!("archive lacks {}", self.missing_text()),
+                    "them".into(),
+                ),
             };
             let how = match &window.holder {
                 None => format!(
-                    "{} fetches {}",
+                    "{} fetches {what}",
                     self.keymap.hint(Context::List, Command::FetchMissing),
-                    self.missing_text()
                 ),
                 Some(holder) => format!("written by {}", crate::sanitize::clean(holder)),
             };
-            parts.push(format!("{lacks} · {how}"));
+            return Some(format!("{lacks} · {how}"));
         }
-        parts
+        if window.loading.is_empty() {
+            return None;
+        }
+        let (read, total) = window
+            .loading
+            .iter()
+            .fold((0, 0), |(r, t), l| (r + l.read, t + l.total));
+        Some(match total {
+            0 => "loading archive".to_owned(),
+            total => format!("loading archive: {read} of {total}"),
+        })
+    }
+
+    /// From when the archive is loaded, once no load is under way.
+    pub fn archive_loaded(&self) -> Option<String> {
+        let window = self.archive.as_ref().filter(|w| w.loading.is_empty())?;
+        Some(if window.from == UnixNanos::MIN {
+            "loaded: all".to_owned()
+        } else {
+            format!("loaded from {}", self.time_text(window.from))
+        })
     }
 }
