@@ -340,3 +340,92 @@ async fn widened_to_24h_a_restart_loads_the_archive_then_fetches_what_it_lacks_w
         "the archive now holds the window: {lacking:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gap_between_two_stretches_is_fetched_on_f_and_the_two_become_one() {
+    let sim = start_simulator(SimConfig {
+        history: Duration::from_secs(2 * 3600),
+        ..quiet_simulator()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive.sqlite");
+    const MINUTE: i64 = 60_000_000_000;
+    let args = WatchArgs {
+        since: Some("2h".into()),
+        ..watch_args()
+    };
+    let first = scripted(&sim, &archive, &args, QUIT_WHEN_LIVE).await;
+    wait_for_the_writer_to_let_go(&archive).await;
+    let now = auditui::clock::now();
+    let in_gap = |state: &auditui::app::state::State| {
+        (0..state.store.len() as u32)
+            .map(|i| state.store.get(i).ts())
+            .filter(|ts| (now - 90 * MINUTE..now - 60 * MINUTE).contains(ts))
+            .count()
+    };
+    let held = in_gap(&first.finished.state);
+    assert!(held > 100, "{held} entries from 90 to 60 minutes ago");
+
+    // Half an hour lost, as two runs that did not meet would leave it: the entries are gone and the
+    // one stretch is two.
+    {
+        let db = rusqlite::Connection::open(&archive).unwrap();
+        let (lo, hi, lo_ts, hi_ts): (Vec<u8>, Vec<u8>, i64, i64) = db
+            .query_row("SELECT lo, hi, lo_ts, hi_ts FROM coverage", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        let end = |sql: &str, at: i64| -> (Vec<u8>, i64) {
+            db.query_row(sql, [at], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+        };
+        let (a_hi, a_hi_ts) = end(
+            "SELECT id, ts FROM entries WHERE ts < ?1 ORDER BY id DESC LIMIT 1",
+            now - 90 * MINUTE,
+        );
+        let (b_lo, b_lo_ts) = end(
+            "SELECT id, ts FROM entries WHERE ts >= ?1 ORDER BY id LIMIT 1",
+            now - 60 * MINUTE,
+        );
+        db.execute_batch("DELETE FROM coverage").unwrap();
+        db.execute(
+            "DELETE FROM entries WHERE id > ?1 AND id < ?2",
+            rusqlite::params![a_hi, b_lo],
+        )
+        .unwrap();
+        let insert = "INSERT INTO coverage (lo, hi, lo_ts, hi_ts) VALUES (?1, ?2, ?3, ?4)";
+        db.execute(insert, rusqlite::params![lo, a_hi, lo_ts, a_hi_ts])
+            .unwrap();
+        db.execute(insert, rusqlite::params![b_lo, hi, b_lo_ts, hi_ts])
+            .unwrap();
+    }
+
+    let script = Script {
+        keys: "F",
+        wait_for_fetch: true,
+    };
+    let second = scripted(&sim, &archive, &args, script).await;
+    assert_eq!(second.requests_before_screen, 0);
+    let state = &second.finished.state;
+    assert!(
+        in_gap(state) >= held,
+        "the lost half hour is back: {} of {held}",
+        in_gap(state)
+    );
+    let window = state.archive.as_ref().unwrap();
+    assert!(window.missing.is_empty(), "{:?}", window.missing);
+    let spent = second.requests_until_fetched - second.requests_until_live;
+    eprintln!("filled a gap of {held} entries with {spent} requests");
+    assert!(
+        spent <= held / 1000 + 3,
+        "{spent} requests for {held} entries"
+    );
+    let reader = auditui::archive::Archive::open_read(&archive).unwrap();
+    let stretches = reader.stretches().unwrap();
+    assert_eq!(
+        stretches.len(),
+        1,
+        "the two stretches are one again: {stretches:?}"
+    );
+}
