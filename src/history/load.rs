@@ -131,9 +131,18 @@ fn read(
     send: &impl Fn(Block) -> bool,
 ) -> Result<Option<(u64, u64, Vec<Missing>)>, ArchiveError> {
     let archive = Archive::open_read(&request.path)?;
+    let since = (request.from > UnixNanos::MIN).then_some(request.from);
     let select = Select {
-        since: (request.from > UnixNanos::MIN).then_some(request.from),
+        since,
         until: request.to,
+        // Read in id order, SQLite walks the table from its first row, testing each timestamp: a day at
+        // the end of a year would come after a scan of the year. Starting at the window's first id
+        // (found by the time index) makes the first rows cost what the window holds.
+        after: match since {
+            Some(since) => first_id_since(&archive, since)?
+                .map(|id| Uuid::from_u128(id.as_u128().saturating_sub(1))),
+            None => None,
+        },
         without_own_fetches: request.hide_own,
         ..Select::default()
     };
@@ -142,6 +151,7 @@ fn read(
     // the last block, which gives the true one.
     let total = archive.count(&Select {
         without_own_fetches: false,
+        after: None,
         ..select.clone()
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(FIRST_BLOCK);
@@ -194,6 +204,19 @@ fn read(
     }
     let missing = missing(&archive, request.from, crate::clock::now())?;
     Ok(Some((read, read, missing)))
+}
+
+/// The lowest id among the entries at or after `since`, by the time index.
+fn first_id_since(archive: &Archive, since: UnixNanos) -> Result<Option<Uuid>, ArchiveError> {
+    let blob: Option<Vec<u8>> = archive
+        .connection()
+        .query_row(
+            "SELECT min(id) FROM entries INDEXED BY entries_by_ts WHERE ts >= ?1",
+            [since],
+            |row| row.get(0),
+        )
+        .map_err(|err| ArchiveError::from_sqlite(archive.path(), err))?;
+    Ok(blob.and_then(|b| Uuid::from_slice(&b).ok()))
 }
 
 /// What of the window `[from, now]` the archive holds no stretch of. The part after the newest stretch
