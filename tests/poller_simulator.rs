@@ -87,7 +87,10 @@ async fn read_until(
                     .extend(entries.into_iter().map(|e| (e.id, e.kind, e.user_agent))),
                 PollEvent::Status(status) => seen.status = status,
                 PollEvent::Stopped { reason } => panic!("poller stopped: {reason:?}"),
-                PollEvent::Rejected(_) | PollEvent::Position(_) | PollEvent::Loaded(_) => {}
+                PollEvent::Rejected(_)
+                | PollEvent::Position(_)
+                | PollEvent::Loaded(_)
+                | PollEvent::Archive(_) => {}
             }
         }
     })

@@ -88,4 +88,6 @@ pub enum Effect {
     WriteEvidence {
         dir: PathBuf,
     },
+    /// Read a time range of the archive in the background; its blocks come back as poller messages.
+    LoadArchive(crate::history::load::LoadRequest),
 }

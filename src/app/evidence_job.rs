@@ -76,7 +76,7 @@ impl State {
             source,
             created: self.now,
             dir,
-            archive: self.archive.clone(),
+            archive: self.archive.as_ref().map(|window| window.path.clone()),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::app::keymap::{Command, Context};
 use crate::app::quick;
 use crate::app::state::{Fatal, Mode, SKIPPED_KEPT, State};
 use crate::clock::ago;
+use crate::history::load::ArchiveEvent;
 use crate::poller::{ConnState, PollEvent, StopReason};
 use crate::query::Query;
 use crate::store::Appended;
@@ -46,6 +47,12 @@ impl State {
                     Arc::make_mut(&mut self.store).shrink_to_fit();
                 }
             }
+            PollEvent::Archive(ArchiveEvent::Block(block)) => return self.archive_block(*block),
+            PollEvent::Archive(ArchiveEvent::Fetched {
+                window,
+                missing,
+                error,
+            }) => return self.archive_fetched(window, missing, error),
             PollEvent::Rejected(rejected) => {
                 let reason = rejected
                     .first()
@@ -91,7 +98,7 @@ impl State {
 
     /// Shows what an append added: the view grows (or is rebuilt when entries landed between old
     /// ones), and the selection follows or counts what arrived below. Returns whether anything was added.
-    fn took(&mut self, appended: Appended, before: usize, from: u32) -> bool {
+    pub(super) fn took(&mut self, appended: Appended, before: usize, from: u32) -> bool {
         if appended.added == 0 {
             return false;
         }

@@ -156,6 +156,7 @@ commands! {
     Marks = "marks", "list the marks and their notes";
     Evidence = "evidence", "evidence bundle of the marks, else of the view";
     Jump = "jump", "go to the entry in the log";
+    FetchMissing = "fetch_missing", "fetch what the archive lacks of the window";
 }
 
 /// One key with its modifiers, as written in a keymap file.

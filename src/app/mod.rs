@@ -1,6 +1,7 @@
 //! The application: its state, the actions that change it, the keys that name them, and the loop.
 
 pub mod action;
+mod archive_window;
 mod context_view;
 mod counts_panel;
 mod cursor;

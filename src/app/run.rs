@@ -27,6 +27,8 @@ use crate::ui::screen::render;
 /// Poller messages handled before a redraw, so a burst costs one frame, not one per batch.
 pub const DRAIN_BEFORE_DRAW: usize = 256;
 const MOUSE_WHEEL_ROWS: i32 = 3;
+/// Blocks of archive loads waiting for the loop (a load waits for it beyond that).
+const LOADS_IN_FLIGHT: usize = 4;
 
 /// The two ends of a running poller: its messages, and its control.
 pub type PollerLink = (Receiver<PollEvent>, Sender<PollControl>);
@@ -68,6 +70,8 @@ pub struct Finished {
     pub frames: usize,
     /// Why the case's last change could not be saved, if it could not.
     pub unsaved: Option<String>,
+    /// Entries on screen when the poller was started (the archive's first rows come before it).
+    pub shown_before_poller: Option<usize>,
 }
 
 /// The loop over any terminal: draws the state, then handles terminal events, poller messages (once
@@ -104,19 +108,34 @@ where
     // each holds the whole case, so of those asked for meanwhile only the latest is written.
     let mut case_save: JoinSet<Option<Notice>> = JoinSet::new();
     let mut pending_save: Option<CaseSave> = None;
+    // Archive loads send their blocks here; the loop keeps a sender, so this never closes.
+    let (loads, mut loaded) = tokio::sync::mpsc::channel::<PollEvent>(LOADS_IN_FLIGHT);
+    for effect in state.start() {
+        if let Effect::LoadArchive(request) = effect {
+            crate::history::load::spawn(request, loads.clone());
+        }
+    }
+    let mut shown_before_poller = None;
 
     loop {
+        // The poller starts once the archive's first rows are drawn, and what it brings is taken once
+        // the archive's history of the window is in.
+        let may_start = link.is_none() && state.live_may_start();
+        if may_start && shown_before_poller.is_none() {
+            shown_before_poller = Some(state.store.len());
+        }
+        let may_flow = state.live_may_flow();
         let mut outcome = tokio::select! {
             event = terminal_events.next() => match event {
                 Some(Ok(event)) => terminal_event(&mut state, event),
                 Some(Err(err)) => return Err(err.into()),
                 None => break,
             },
-            started = &mut poller, if link.is_none() => {
+            started = &mut poller, if may_start => {
                 link = Some(started);
                 Outcome::none()
             },
-            event = recv(&mut link), if link.is_some() && poller_open => match event {
+            event = recv(&mut link), if link.is_some() && poller_open && may_flow => match event {
                 Some(event) => {
                     log_rejected(&event);
                     state.update(Action::Poll(event))
@@ -133,6 +152,7 @@ where
                     }
                 }
             },
+            Some(event) = loaded.recv() => state.update(Action::Poll(event)),
             Some(done) = exports.join_next(), if !exports.is_empty() => match done {
                 Ok(notice) => state.update(Action::Report(notice)),
                 Err(err) => state.update(Action::Report(Notice {
@@ -156,7 +176,7 @@ where
             _ = tick.tick() => state.update(Action::Tick(crate::clock::now())),
             () = &mut shutdown => break,
         };
-        if let Some((events, _)) = link.as_mut() {
+        if let Some((events, _)) = link.as_mut().filter(|_| state.live_may_flow()) {
             for _ in 0..DRAIN_BEFORE_DRAW {
                 match events.try_recv() {
                     Ok(event) => {
@@ -213,6 +233,9 @@ where
                         let _ = control.try_send(message);
                     }
                 }
+                Effect::LoadArchive(request) => {
+                    crate::history::load::spawn(request, loads.clone());
+                }
             }
         }
         if quit {
@@ -243,6 +266,7 @@ where
         state,
         frames,
         unsaved,
+        shown_before_poller,
     })
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::app::action::Notice;
+pub use crate::app::archive_window::{ArchiveWindow, Loading, Opening};
 use crate::app::detail_doc::DetailDoc;
 use crate::app::editor::{History, LineEditor};
 use crate::app::keymap::{Context, Keymap};
@@ -186,6 +187,8 @@ pub struct State {
     pub json_export: crate::formats::Format,
     /// Draw in colour (`--color`, `NO_COLOR`); without, meaning is carried by markers and bold alone.
     pub colour: bool,
+    /// The archive the history comes from, and how much of it is loaded (`None` without one).
+    pub archive: Option<ArchiveWindow>,
     /// The user paused the poller.
     pub polling_paused: bool,
     /// The most bytes the clipboard takes (OSC 52 caps it), set by the loop from its clipboard.
@@ -209,8 +212,6 @@ pub struct State {
     pub marks: Marks,
     /// The case the investigation is kept in (`--case`); without one, marks last for the session.
     pub case: Option<CaseLink>,
-    /// The archive the entries came from, when there is one: evidence takes their raw text from it.
-    pub archive: Option<PathBuf>,
 }
 
 /// Where the investigation is kept: the case's name and the file holding it.

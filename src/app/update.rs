@@ -11,6 +11,7 @@ use crate::app::state::{Mode, PromptKind, State};
 use crate::clock::Zone;
 use crate::poller::PollControl;
 use crate::sanitize::clean_json;
+use crate::timestamp::UnixNanos;
 
 /// The most text `copy_view` builds: past it, exporting to a file is the way.
 const COPY_VIEW_MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -55,7 +56,10 @@ impl State {
                 }
                 (Vec::new(), true)
             }
-            Action::Poll(event) => (Vec::new(), self.poll(event)),
+            Action::Poll(event) => {
+                let redraw = self.poll(event);
+                (self.after_load(), redraw)
+            }
             Action::Tick(now) => (Vec::new(), self.tick(now)),
             Action::Resize { width, height } => {
                 self.screen = Areas::sized(width, height);
@@ -195,7 +199,10 @@ impl State {
                 self.set_filter_text(&text);
                 let label = window.map_or("all time".to_owned(), |w| format!("last {w}"));
                 self.notify(format!("time window: {label}"), false);
+                let since = self.query.time_window().0.unwrap_or(UnixNanos::MIN);
+                return self.widen_to(since);
             }
+            Command::FetchMissing => return self.fetch_missing(),
             Command::ToggleLocalTime => self.zone = self.zone.toggled(),
             Command::Counts => self.open_counts(),
             Command::FilterNew => {
@@ -239,6 +246,11 @@ impl State {
                 if self.filter.error.is_none() {
                     let text = self.filter.editor.text().to_owned();
                     self.filter.history.push(&text);
+                    // Only a window typed (`since:`) reaches back: a filter without one keeps what is
+                    // loaded rather than reading the whole archive.
+                    if let Some(since) = self.query.time_window().0 {
+                        return self.widen_to(since);
+                    }
                 } else {
                     // A failed Enter commits nothing: the filter committed before stays in effect,
                     // not the last valid prefix previewed while typing; the bad text keeps its error.

@@ -251,6 +251,11 @@ impl Archive {
             .on(&self.path)
     }
 
+    /// The newest entry held (by id) and its timestamp.
+    pub fn newest(&self) -> Result<Option<(Uuid, UnixNanos)>, ArchiveError> {
+        self.end("DESC")
+    }
+
     fn end(&self, order: &str) -> Result<Option<(Uuid, UnixNanos)>, ArchiveError> {
         self.conn
             .query_row(

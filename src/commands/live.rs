@@ -8,13 +8,12 @@ use anyhow::Context;
 use crate::app::action::{Action, Notice};
 use crate::app::keymap::Keymap;
 use crate::app::run::{PollerLink, run as run_app};
-use crate::app::state::State;
+use crate::app::state::{ArchiveWindow, State};
 use crate::archive::Seed;
 use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
 use crate::history::{self, History, Role};
-use crate::poller::PollEvent;
 use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
 use crate::timespec::parse_instant;
 
@@ -78,18 +77,17 @@ pub async fn watch(
     archive: Option<std::path::PathBuf>,
     case: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let (mut state, poller) = prepare(connection, watch, export, label, archive.clone())?;
-    // The archive is in use only when the TUI could open it (the status bar says so).
-    state.archive = archive.filter(|_| state.status.archive.is_some());
+    let (mut state, poller) = prepare(connection, watch, export, label, archive)?;
     if let Some(name) = case {
-        let used = state.archive.clone();
+        // The case is kept in the archive when the TUI could open it.
+        let used = state.archive.as_ref().map(|window| window.path.clone());
         super::attach_case(&mut state, name, used.as_deref())?;
     }
     let finished = run_app(state, poller).await?;
     super::report_unsaved(finished.unsaved.as_deref())
 }
 
-/// The TUI's state, with the archived history of the window already in it, and the poller to start:
+/// The TUI's state, over the archive whose history the app loop reads first, and the poller to start:
 /// one writing through to the archive, one following the archive a `sync` writes, or (without an
 /// archive) one in memory only.
 pub fn prepare(
@@ -144,32 +142,33 @@ pub fn prepare(
         _ => now - ARCHIVE_LOOKBACK_NANOS,
     };
     let hide_own = !watch.show_self;
-    let history =
-        archive.and_then(
-            |path| match history::open(&path, window_start, now, hide_own) {
-                Ok(history) => Some(history),
-                Err(err) => {
-                    tracing::warn!("archive not used: {err}");
-                    state.update(Action::Report(Notice {
-                        text: format!("archive not used: {err}"),
-                        is_error: true,
-                    }));
-                    None
-                }
-            },
-        );
+    // The archive is opened here (taking the writer lock, or finding who holds it); its history is read
+    // by the app loop in the background once the screen is open, and the poller starts once its first
+    // rows are on screen.
+    let history = archive.and_then(|path| match history::open(&path) {
+        Ok(history) => {
+            let holder = match &history.role {
+                Role::Writer(_) => None,
+                Role::Follower { holder, .. } => Some(holder.clone()),
+            };
+            state.archive = Some(ArchiveWindow::new(path, window_start, hide_own, holder));
+            Some(history)
+        }
+        Err(err) => {
+            tracing::warn!("archive not used: {err}");
+            state.update(Action::Report(Notice {
+                text: format!("archive not used: {err}"),
+                is_error: true,
+            }));
+            None
+        }
+    });
     let poller: PollerStart = match history {
         None => Box::pin(async move {
             config.self_filter = identify_self(&client, agent).await;
             poller::spawn(client, config)
         }),
-        Some(History {
-            entries,
-            note,
-            role,
-        }) => {
-            let last = entries.last().map(|e| e.id);
-            state.update(Action::Poll(PollEvent::Entries(entries)));
+        Some(History { note, role, newest }) => {
             state.status.archive = Some(note.clone());
             match role {
                 Role::Writer(mut writer) => {
@@ -183,6 +182,13 @@ pub fn prepare(
                         (_, seed) => seed,
                     };
                     writer.follow(seed)?;
+                    let fetcher = history::Fetcher {
+                        client: client.clone(),
+                        budget_per_minute: config.budget_per_minute,
+                        interval: config.interval,
+                        log_type: config.log_type.clone(),
+                        live_seed: seed,
+                    };
                     // Remembered before the first request, so a later session over the archive
                     // can leave this one's fetches out (as `sync` does).
                     writer.remember_agent(&agent, now)?;
@@ -201,11 +207,11 @@ pub fn prepare(
                         }
                         let own = hide_own.then(|| config.self_filter.clone());
                         let link = poller::spawn(client, config);
-                        history::write_through(writer, link, note, own)
+                        history::write_through(writer, link, note, own, fetcher)
                     })
                 }
                 Role::Follower { archive, .. } => Box::pin(async move {
-                    history::follow(archive, window_start, last, interval, note, hide_own)
+                    history::follow(archive, window_start, newest, interval, note, hide_own)
                 }),
             }
         }

@@ -213,7 +213,7 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
             PollEvent::Entries(batch) => entries.extend(batch),
             PollEvent::Rejected(batch) => rejected.extend(batch),
             // Only `auditui open`'s loader sends blocks.
-            PollEvent::Loaded(_) => {}
+            PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
             PollEvent::Position(position) => {
                 let newest = entries.iter().map(|e| e.ts).max();
                 let committed = writer.commit_page(&entries, &rejected, position)?;

@@ -255,6 +255,7 @@ fn apply(schedule: &mut Schedule, control: Option<PollControl>) -> bool {
         Some(PollControl::Pause) => schedule.pause(),
         Some(PollControl::Resume) => schedule.resume(now),
         Some(PollControl::SetInterval(interval)) => schedule.set_interval(interval),
+        Some(PollControl::Fetch { .. }) => {}
     }
     false
 }

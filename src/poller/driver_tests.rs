@@ -143,7 +143,7 @@ impl Seen {
     fn take(&mut self, event: PollEvent) {
         match event {
             PollEvent::Entries(entries) => self.entries.extend(entries.iter().map(|e| e.id)),
-            PollEvent::Rejected(_) | PollEvent::Loaded(_) => {}
+            PollEvent::Rejected(_) | PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
             PollEvent::Position(id) => self.positions.push(id),
             PollEvent::Status(status) => self.statuses.push(status),
             PollEvent::Stopped { reason } => self.stopped = Some(reason),

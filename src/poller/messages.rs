@@ -15,6 +15,9 @@ pub enum PollEvent {
     /// A block of saved entries already parsed into a store of its own (`auditui open`'s loader; the
     /// poller never sends it).
     Loaded(Box<crate::open::Loaded>),
+    /// A block read from the archive, or the end of a fetch into it (the TUI's archive tasks; the
+    /// poller never sends it).
+    Archive(crate::history::load::ArchiveEvent),
     /// Entries the API sent that could not be parsed.
     Rejected(Vec<Rejected>),
     /// Everything up to and including this id has been delivered by the events before this one (hidden
@@ -103,5 +106,11 @@ pub enum PollControl {
     Resume,
     /// A new idle interval.
     SetInterval(Duration),
+    /// Fetch what the archive lacks of the window starting at `window` (the TUI's archive writer
+    /// takes it; a bare poller ignores it).
+    Fetch {
+        window: UnixNanos,
+        missing: Vec<crate::history::load::Missing>,
+    },
     Stop,
 }

@@ -23,6 +23,7 @@
 //!         PollEvent::Rejected(rejected) => { /* malformed entries: count and show them */ }
 //!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
 //!         PollEvent::Loaded(_) => { /* only `auditui open`'s loader sends these */ }
+//!         PollEvent::Archive(_) => { /* only the TUI's archive tasks send these */ }
 //!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
 //!         PollEvent::Stopped { reason } => break,
 //!     }

@@ -217,7 +217,8 @@ impl Store {
     /// Restores id order after entries arrived out of order.
     fn sort_by_id(&mut self) {
         let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| self.ids[i as usize]);
+        // Stable: the store and what arrived are two sorted runs, which a stable sort merges in one pass.
+        order.sort_by_key(|&i| self.ids[i as usize]);
         fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
             *column = order.iter().map(|&i| column[i as usize]).collect();
         }

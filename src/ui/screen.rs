@@ -331,6 +331,7 @@ fn place(state: &State) -> Vec<String> {
             state.keymap.hint(Context::List, Command::ClearFilter)
         ));
     }
+    parts.extend(state.archive_news());
     let len = state.view.len();
     if len > 0 {
         let row = state.selected_position().map_or(len, |p| p + 1);
@@ -359,6 +360,7 @@ fn place(state: &State) -> Vec<String> {
             state.zone.format(last, format)
         ));
     }
+    parts.extend(state.archive_loaded());
     if let Some(search) = &state.search {
         let rank = state.selected_position().and_then(|p| search.hits.rank(p));
         let text: String = search.text.chars().take(24).collect();

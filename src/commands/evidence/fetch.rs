@@ -83,7 +83,7 @@ pub(super) async fn window(
                     _ => {}
                 },
                 // Only `auditui open`'s loader sends blocks.
-                PollEvent::Position(_) | PollEvent::Loaded(_) => {}
+                PollEvent::Position(_) | PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
                 PollEvent::Stopped { reason } => anyhow::bail!(
                     "the fetch stopped before the end of the window: {}",
                     reason.map_or_else(|| "no reason given".to_owned(), |r| r.to_string())

@@ -84,7 +84,7 @@ impl<'q, W: Write> Output<'q, W> {
             PollEvent::Entries(entries) => return self.write_entries(&entries),
             PollEvent::Rejected(rejected) => report_rejected(&rejected, err),
             // Only `auditui open`'s loader sends blocks.
-            PollEvent::Loaded(_) => {}
+            PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
             PollEvent::Position(id) => self.save(id)?,
             PollEvent::Status(status) => {
                 if let Some(line) = status_line(self.last.as_ref(), &status) {
