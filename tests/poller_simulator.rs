@@ -90,7 +90,8 @@ async fn read_until(
                 PollEvent::Rejected(_)
                 | PollEvent::Position(_)
                 | PollEvent::Loaded(_)
-                | PollEvent::Archive(_) => {}
+                | PollEvent::Archive(_)
+                | PollEvent::Identified(_) => {}
             }
         }
     })

@@ -565,6 +565,11 @@ fn from_a_fresh_demo_the_incident_is_marked_noted_and_bundled_and_the_case_reope
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["case"], "kestrel");
+    // The service user behind the token, as whoami named it to the TUI's poller.
+    assert_eq!(
+        manifest["source"]["service_user"]["email"],
+        auditui::simulator::SERVICE_USER
+    );
     assert_eq!(manifest["counts"]["marked"], 5);
     assert_eq!(
         manifest["raw"]["reserialized"],

@@ -57,7 +57,7 @@ impl State {
             case: self.case.as_ref().map(|c| c.name.clone()),
             host: self.source.clone(),
             region: None,
-            service_user: None,
+            service_user: self.service_user.clone(),
             filter: self.filter.applied.clone(),
             since_given: None,
             until_given: None,

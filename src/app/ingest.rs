@@ -80,6 +80,10 @@ impl State {
             }
             // The TUI keeps no resume file: a restart starts from `--since` again.
             PollEvent::Position(_) => return false,
+            PollEvent::Identified(fields) => {
+                self.service_user = Some(fields);
+                return false;
+            }
             PollEvent::Stopped { reason } => {
                 self.status.state = ConnState::Failed;
                 match reason.as_ref().and_then(fatal) {

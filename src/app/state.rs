@@ -212,6 +212,9 @@ pub struct State {
     pub marks: Marks,
     /// The case the investigation is kept in (`--case`); without one, marks last for the session.
     pub case: Option<CaseLink>,
+    /// Who the token acts as (`whoami`'s fields, the token left out), once the poller has said: an
+    /// evidence bundle names the service user with it.
+    pub service_user: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Where the investigation is kept: the case's name and the file holding it.
@@ -302,6 +305,7 @@ impl State {
             skipped_total: 0,
             marks: Marks::default(),
             case: None,
+            service_user: None,
             archive: None,
         };
         state.refresh_activity();

@@ -14,7 +14,7 @@ use crate::cli::{Cli, ExportArgs, WatchArgs};
 use crate::client::{Client, ClientOptions};
 use crate::config::{self, Connection};
 use crate::history::{self, History, Role};
-use crate::poller::{self, PollerConfig, Start, client_backoff, identify_self, session_agent};
+use crate::poller::{self, PollerConfig, Start, client_backoff, session_agent};
 use crate::timespec::parse_instant;
 
 /// How far back the TUI starts when neither `--since` nor `--from-start` is given: enough recent
@@ -125,6 +125,8 @@ pub fn prepare(
         user_agent: Some(agent.clone()),
         ..ClientOptions::from_connection(&connection)
     })?;
+    // Kept to leave it out of whoami's answer, which an evidence bundle records.
+    let token = connection.token.clone();
     let mut config = PollerConfig::new(start);
     config.log_type = watch.log_type.clone();
     config.budget_per_minute = watch.budget;
@@ -165,7 +167,8 @@ pub fn prepare(
     });
     let poller: PollerStart = match history {
         None => Box::pin(async move {
-            config.self_filter = identify_self(&client, agent).await;
+            (config.self_filter, config.service_user) =
+                poller::identify(&client, agent, &token).await;
             poller::spawn(client, config)
         }),
         Some(History { note, role, newest }) => {
@@ -199,7 +202,8 @@ pub fn prepare(
                     // `sync` does): they are hidden on the way to the screen instead.
                     config.show_self = true;
                     Box::pin(async move {
-                        config.self_filter = identify_self(&client, agent).await;
+                        (config.self_filter, config.service_user) =
+                            poller::identify(&client, agent, &token).await;
                         for earlier in earlier {
                             if !config.self_filter.agents.contains(&earlier) {
                                 config.self_filter.agents.push(earlier);

@@ -212,8 +212,8 @@ async fn follow<F: Future<Output = &'static str> + Unpin>(
         match event {
             PollEvent::Entries(batch) => entries.extend(batch),
             PollEvent::Rejected(batch) => rejected.extend(batch),
-            // Only `auditui open`'s loader sends blocks.
-            PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
+            // Only `auditui open`'s loader sends blocks; sync's poller is not told who it is.
+            PollEvent::Loaded(_) | PollEvent::Archive(_) | PollEvent::Identified(_) => {}
             PollEvent::Position(position) => {
                 let newest = entries.iter().map(|e| e.ts).max();
                 let committed = writer.commit_page(&entries, &rejected, position)?;

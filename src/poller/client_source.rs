@@ -1,6 +1,7 @@
 //! The poller on the real API: [`Client`] as an [`AuditSource`], and how this session knows its own
 //! fetches when it sees them in the stream.
 
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::schedule::BackoffPolicy;
@@ -8,6 +9,7 @@ use super::source::{AuditSource, SourceError};
 use super::stream::SelfFilter;
 use crate::client::backoff::{Backoff, random_unit};
 use crate::client::{ApiError, Client, default_user_agent};
+use crate::config::Token;
 use crate::entry::Batch;
 
 impl From<ApiError> for SourceError {
@@ -78,19 +80,57 @@ pub async fn identify_self_resuming(
     agent: String,
     earlier: Vec<String>,
 ) -> SelfFilter {
-    let user = match client.whoami().await {
-        Ok(fields) => ["email", "user", "username", "user_email"]
+    let fields = whoami(client).await;
+    self_filter(agent, earlier, fields.as_ref())
+}
+
+/// As [`identify_self`], also `whoami`'s fields with every field whose value holds `token` left out,
+/// for a record that names the service user (an evidence manifest) and must never hold the token.
+pub async fn identify(
+    client: &Client,
+    agent: String,
+    token: &Token,
+) -> (SelfFilter, Option<Map<String, Value>>) {
+    let fields = whoami(client)
+        .await
+        .map(|fields| without_token(fields, token));
+    (self_filter(agent, Vec::new(), fields.as_ref()), fields)
+}
+
+async fn whoami(client: &Client) -> Option<Map<String, Value>> {
+    client
+        .whoami()
+        .await
+        .inspect_err(|err| {
+            tracing::warn!(
+                "whoami failed, own fetches recognized by user agent only and no service user named: {err}"
+            );
+        })
+        .ok()
+}
+
+fn self_filter(
+    agent: String,
+    earlier: Vec<String>,
+    fields: Option<&Map<String, Value>>,
+) -> SelfFilter {
+    let user = fields.and_then(|fields| {
+        ["email", "user", "username", "user_email"]
             .iter()
-            .find_map(|key| fields.get(*key)?.as_str().map(str::to_owned)),
-        Err(err) => {
-            tracing::warn!("whoami failed, own fetches recognized by user agent only: {err}");
-            None
-        }
-    };
+            .find_map(|key| fields.get(*key)?.as_str().map(str::to_owned))
+    });
     SelfFilter {
         agents: std::iter::once(agent).chain(earlier).collect(),
         user,
     }
+}
+
+/// `whoami`'s fields with any value that holds the token left out.
+fn without_token(fields: Map<String, Value>, token: &Token) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .filter(|(_, value)| !value.to_string().contains(token.expose()))
+        .collect()
 }
 
 /// The client's retry-delay policy (exponential, jittered, capped near a minute, Retry-After honoured).
@@ -107,6 +147,20 @@ pub fn client_backoff() -> BackoffPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whoami_fields_holding_the_token_are_left_out() {
+        let token = Token::new("s3cret-token-value").unwrap();
+        let fields =
+            serde_json::json!({"email": "svc@x", "echo": {"t": "Bearer s3cret-token-value"}});
+        let Value::Object(fields) = fields else {
+            unreachable!()
+        };
+        let kept = without_token(fields, &token);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["email"]);
+        let filter = self_filter("agent".into(), Vec::new(), Some(&kept));
+        assert_eq!(filter.user.as_deref(), Some("svc@x"));
+    }
     use crate::poller::{Fault, Refusal};
 
     #[test]

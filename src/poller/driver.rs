@@ -39,6 +39,8 @@ pub(super) struct Driver<S> {
     control: mpsc::Receiver<PollControl>,
     status: PollStatus,
     published: Option<PollStatus>,
+    /// Told first, then forgotten.
+    service_user: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl<S: AuditSource> Driver<S> {
@@ -69,10 +71,16 @@ impl<S: AuditSource> Driver<S> {
             control,
             status,
             published: None,
+            service_user: config.service_user,
         }
     }
 
     pub(super) async fn run(mut self) {
+        if let Some(fields) = self.service_user.take()
+            && self.send(PollEvent::Identified(fields)).await.is_err()
+        {
+            return;
+        }
         let reason = match self.follow().await {
             Ok(End::Asked) => None,
             Ok(End::Failed(reason)) => Some(reason),

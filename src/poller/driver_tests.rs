@@ -136,12 +136,17 @@ struct Seen {
     entries: Vec<Uuid>,
     statuses: Vec<PollStatus>,
     positions: Vec<Uuid>,
+    /// The whoami fields told, and how many events came before them.
+    identified: Option<(serde_json::Map<String, serde_json::Value>, usize)>,
+    events: usize,
     stopped: Option<Option<StopReason>>,
 }
 
 impl Seen {
     fn take(&mut self, event: PollEvent) {
+        self.events += 1;
         match event {
+            PollEvent::Identified(fields) => self.identified = Some((fields, self.events - 1)),
             PollEvent::Entries(entries) => self.entries.extend(entries.iter().map(|e| e.id)),
             PollEvent::Rejected(_) | PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
             PollEvent::Position(id) => self.positions.push(id),
@@ -199,6 +204,27 @@ fn assert_within_budget(calls: &[(Instant, Call)], budget: usize) {
             "{in_window} requests in the window from call {i}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_service_user_it_is_given_is_told_first_and_once() {
+    let fake = Fake::default();
+    fake.world().add_activity(3);
+    let mut cfg = config(Start::Latest);
+    let serde_json::Value::Object(fields) = serde_json::json!({"email": SERVICE}) else {
+        unreachable!()
+    };
+    cfg.service_user = Some(fields.clone());
+    let (mut events, _control) = spawn(fake.clone(), cfg);
+    let mut seen = Seen::default();
+    until_live(&mut events, &mut seen).await;
+    assert_eq!(seen.identified, Some((fields, 0)));
+
+    // Not given, not told.
+    let (mut events, _control) = spawn(fake, config(Start::Latest));
+    let mut seen = Seen::default();
+    until_live(&mut events, &mut seen).await;
+    assert_eq!(seen.identified, None);
 }
 
 #[tokio::test(start_paused = true)]

@@ -20,6 +20,9 @@ pub enum PollEvent {
     Archive(crate::history::load::ArchiveEvent),
     /// Entries the API sent that could not be parsed.
     Rejected(Vec<Rejected>),
+    /// Who the token acts as: `whoami`'s fields, any holding the token left out (sent once, first, when
+    /// the poller was given them; an evidence manifest names the service user with them).
+    Identified(serde_json::Map<String, serde_json::Value>),
     /// Everything up to and including this id has been delivered by the events before this one (hidden
     /// and rejected entries included): where to resume after a restart.
     Position(Uuid),

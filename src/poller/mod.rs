@@ -52,7 +52,9 @@ use crate::cli::WatchArgs;
 use crate::timespec::{TimeSpecError, parse_instant};
 use crate::timestamp::UnixNanos;
 
-pub use client_source::{client_backoff, identify_self, identify_self_resuming, session_agent};
+pub use client_source::{
+    client_backoff, identify, identify_self, identify_self_resuming, session_agent,
+};
 pub use messages::{ConnState, PollControl, PollEvent, PollStatus, StopReason};
 pub use schedule::BackoffPolicy;
 pub use source::{AuditSource, Fault, Refusal, SourceError};
@@ -80,6 +82,8 @@ pub struct PollerConfig {
     pub show_self: bool,
     /// How to recognize the tool's own entries.
     pub self_filter: SelfFilter,
+    /// `whoami`'s fields for the token (see [`identify`]), passed on first as [`PollEvent::Identified`].
+    pub service_user: Option<serde_json::Map<String, serde_json::Value>>,
     /// Entries asked per page (at most [`PAGE_SIZE`]).
     pub page_size: u16,
     /// Wait after consecutive failures (default: the client's jittered exponential policy).
@@ -97,6 +101,7 @@ impl PollerConfig {
             interval: Duration::from_secs(5),
             show_self: false,
             self_filter: SelfFilter::default(),
+            service_user: None,
             page_size: PAGE_SIZE,
             backoff: client_backoff(),
             start_note: None,

@@ -5,12 +5,10 @@ use anyhow::Context;
 
 use super::Gathered;
 use crate::client::{Client, ClientOptions};
-use crate::config::{Connection, Token};
+use crate::config::Connection;
 use crate::entry::id_time_millis;
 use crate::evidence::Coverage;
-use crate::poller::{
-    self, ConnState, PollControl, PollEvent, PollerConfig, SelfFilter, Start, session_agent,
-};
+use crate::poller::{self, ConnState, PollControl, PollEvent, PollerConfig, Start, session_agent};
 use crate::progress::Progress;
 use crate::timestamp::UnixNanos;
 
@@ -29,24 +27,10 @@ pub(super) async fn window(
         user_agent: Some(agent.clone()),
         ..ClientOptions::from_connection(connection)
     })?;
-    let service_user = match client.whoami().await {
-        Ok(fields) => Some(without_token(fields, &connection.token)),
-        Err(err) => {
-            tracing::warn!("whoami failed, the manifest will not name the service user: {err}");
-            None
-        }
-    };
-    let user = service_user.as_ref().and_then(|fields| {
-        ["email", "user", "username", "user_email"]
-            .iter()
-            .find_map(|key| fields.get(*key)?.as_str().map(str::to_owned))
-    });
+    let (self_filter, service_user) = poller::identify(&client, agent, &connection.token).await;
     let mut config = PollerConfig::new(Start::Since(since));
     config.budget_per_minute = budget;
-    config.self_filter = SelfFilter {
-        agents: vec![agent],
-        user,
-    };
+    config.self_filter = self_filter;
     let (mut events, control) = poller::spawn(client, config);
     let mut entries = Vec::new();
     let mut rejected = Vec::new();
@@ -83,7 +67,10 @@ pub(super) async fn window(
                     _ => {}
                 },
                 // Only `auditui open`'s loader sends blocks.
-                PollEvent::Position(_) | PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
+                PollEvent::Position(_)
+                | PollEvent::Loaded(_)
+                | PollEvent::Archive(_)
+                | PollEvent::Identified(_) => {}
                 PollEvent::Stopped { reason } => anyhow::bail!(
                     "the fetch stopped before the end of the window: {}",
                     reason.map_or_else(|| "no reason given".to_owned(), |r| r.to_string())
@@ -104,32 +91,4 @@ pub(super) async fn window(
         region: None,
         service_user,
     })
-}
-
-/// `whoami`'s fields with any value that holds the token left out: the bundle never holds it.
-fn without_token(
-    fields: serde_json::Map<String, serde_json::Value>,
-    token: &Token,
-) -> serde_json::Map<String, serde_json::Value> {
-    fields
-        .into_iter()
-        .filter(|(_, value)| !value.to_string().contains(token.expose()))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn whoami_fields_holding_the_token_are_left_out() {
-        let token = Token::new("s3cret-token-value").unwrap();
-        let fields =
-            serde_json::json!({"email": "svc@x", "echo": {"t": "Bearer s3cret-token-value"}});
-        let serde_json::Value::Object(fields) = fields else {
-            unreachable!()
-        };
-        let kept = without_token(fields, &token);
-        assert_eq!(kept.keys().collect::<Vec<_>>(), ["email"]);
-    }
 }

@@ -83,8 +83,8 @@ impl<'q, W: Write> Output<'q, W> {
         match event {
             PollEvent::Entries(entries) => return self.write_entries(&entries),
             PollEvent::Rejected(rejected) => report_rejected(&rejected, err),
-            // Only `auditui open`'s loader sends blocks.
-            PollEvent::Loaded(_) | PollEvent::Archive(_) => {}
+            // Only `auditui open`'s loader sends blocks; tail's poller is not told who it is.
+            PollEvent::Loaded(_) | PollEvent::Archive(_) | PollEvent::Identified(_) => {}
             PollEvent::Position(id) => self.save(id)?,
             PollEvent::Status(status) => {
                 if let Some(line) = status_line(self.last.as_ref(), &status) {
