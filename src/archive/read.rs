@@ -26,6 +26,10 @@ pub struct Select {
     pub users: Vec<String>,
     /// Exact entry types.
     pub types: Vec<String>,
+    /// Only these interned user ids ([`Archive::user_names`]); `Some` of an empty list selects nothing.
+    pub user_ids: Option<Vec<i64>>,
+    /// Only these interned type ids ([`Archive::type_names`]); `Some` of an empty list selects nothing.
+    pub type_ids: Option<Vec<i64>>,
     /// Exact ids.
     pub ids: Vec<Uuid>,
     /// Only ids above this one (to page on from a previous read).
@@ -95,6 +99,17 @@ impl Select {
                 "e.type_id IN (SELECT id FROM types WHERE name IN ({p}))"
             ));
         }
+        // Ids are integers of the archive's own tables: written into the SQL, not bound one by one.
+        for (column, ids) in [("user_id", &self.user_ids), ("type_id", &self.type_ids)] {
+            if let Some(ids) = ids {
+                let list = ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                parts.push(format!("e.{column} IN ({list})"));
+            }
+        }
         if self.without_own_fetches {
             let p = placeholders(&mut params, vec![Box::new(FETCH_TYPE)]);
             parts.push(format!(
@@ -143,6 +158,15 @@ impl Archive {
         select: &Select,
         mut each: impl FnMut(Result<Entry, Rejected>) -> ControlFlow<()>,
     ) -> Result<(), ArchiveError> {
+        self.raw_entries(select, |text| each(Entry::parse(text)))
+    }
+
+    /// Calls `each` with the text of every selected entry as received, in id order (or newest first).
+    pub fn raw_entries(
+        &self,
+        select: &Select,
+        mut each: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<(), ArchiveError> {
         let (clause, params) = select.clause();
         let order = if select.newest_first { "DESC" } else { "ASC" };
         let limit = select
@@ -156,7 +180,7 @@ impl Archive {
         while let Some(row) = rows.next().on(&self.path)? {
             let raw = row.get_ref(0).on(&self.path)?;
             let text = raw.as_str().unwrap_or("");
-            if each(Entry::parse(text)).is_break() {
+            if each(text).is_break() {
                 break;
             }
         }
@@ -176,6 +200,27 @@ impl Archive {
             .query_row(&sql, refs.as_slice(), |row| row.get(0))
             .on(&self.path)?;
         Ok(count as u64)
+    }
+
+    /// Every user name interned, with its id (what [`Select::user_ids`] holds).
+    pub fn user_names(&self) -> Result<Vec<(i64, String)>, ArchiveError> {
+        self.names("users")
+    }
+
+    /// Every entry type interned, with its id (what [`Select::type_ids`] holds).
+    pub fn type_names(&self) -> Result<Vec<(i64, String)>, ArchiveError> {
+        self.names("types")
+    }
+
+    fn names(&self, table: &str) -> Result<Vec<(i64, String)>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id, name FROM {table}"))
+            .on(&self.path)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .on(&self.path)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().on(&self.path)
     }
 
     /// The User-Agents of the sessions that wrote this archive, most recently seen first.
