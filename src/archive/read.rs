@@ -3,12 +3,15 @@
 use std::ops::ControlFlow;
 
 use rusqlite::{OptionalExtension, ToSql};
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::Archive;
 use super::coverage::{self, Coverage, Stretch};
 use super::error::{ArchiveError, OnArchive};
 use super::lock;
+use super::packed;
+use super::schema::RESTORED_RAW;
 use super::write::wall_now;
 use crate::entry::{Entry, Rejected};
 use crate::poller::FETCH_TYPE;
@@ -114,7 +117,7 @@ impl Select {
             let p = placeholders(&mut params, vec![Box::new(FETCH_TYPE)]);
             parts.push(format!(
                 "NOT (e.type_id IN (SELECT id FROM types WHERE name = {p}) \
-                 AND json_extract(e.raw, '$.user_agent') IN (SELECT agent FROM sessions))"
+                 AND json_extract({RESTORED_RAW}, '$.user_agent') IN (SELECT agent FROM sessions))"
             ));
         }
         let clause = if parts.is_empty() {
@@ -142,6 +145,10 @@ pub struct Status {
     /// Entries a sync fetched although they were held already (0 unless something went wrong).
     pub repeated: u64,
     pub writer: Option<String>,
+}
+
+fn name_of(names: &FxHashMap<i64, String>, id: i64) -> &str {
+    names.get(&id).map_or("", String::as_str)
 }
 
 fn uuid_of(blob: Vec<u8>) -> rusqlite::Result<Uuid> {
@@ -173,14 +180,23 @@ impl Archive {
             .limit
             .map(|n| format!(" LIMIT {n}"))
             .unwrap_or_default();
-        let sql = format!("SELECT e.raw FROM entries e{clause} ORDER BY e.id {order}{limit}");
+        let sql = format!(
+            "SELECT e.id, e.user_id, e.type_id, e.raw FROM entries e{clause} ORDER BY e.id {order}{limit}"
+        );
+        // The names the stored text leaves out ([`packed`]), looked up once.
+        let users: FxHashMap<i64, String> = self.user_names()?.into_iter().collect();
+        let types: FxHashMap<i64, String> = self.type_names()?.into_iter().collect();
         let mut stmt = self.conn.prepare(&sql).on(&self.path)?;
         let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
         let mut rows = stmt.query(refs.as_slice()).on(&self.path)?;
         while let Some(row) = rows.next().on(&self.path)? {
-            let raw = row.get_ref(0).on(&self.path)?;
-            let text = raw.as_str().unwrap_or("");
-            if each(text).is_break() {
+            let id = uuid_of(row.get(0).on(&self.path)?).on(&self.path)?;
+            let user: i64 = row.get(1).on(&self.path)?;
+            let kind: i64 = row.get(2).on(&self.path)?;
+            let raw = row.get_ref(3).on(&self.path)?;
+            let stored = raw.as_str().unwrap_or("");
+            let text = packed::unpack(stored, &id, name_of(&users, user), name_of(&types, kind));
+            if each(&text).is_break() {
                 break;
             }
         }
@@ -317,7 +333,13 @@ impl Archive {
         let (entries, json_bytes): (i64, i64) = self
             .conn
             .query_row(
-                "SELECT count(*), coalesce(sum(length(raw)), 0) FROM entries",
+                // The length of the text as received: each marker stands for 36 characters of id, or
+                // for the user's or type's name.
+                "SELECT count(*), coalesce(sum(length(e.raw)
+                     + 35 * (length(e.raw) - length(replace(e.raw, char(1), '')))
+                     + (length(u.name) - 1) * (length(e.raw) - length(replace(e.raw, char(2), '')))
+                     + (length(t.name) - 1) * (length(e.raw) - length(replace(e.raw, char(3), '')))), 0)
+                 FROM entries e JOIN users u ON u.id = e.user_id JOIN types t ON t.id = e.type_id",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
