@@ -114,6 +114,9 @@ impl Archive {
             }
         }
         set_wal(&conn, path)?;
+        // The writer's page cache: 64 MiB (SQLite's default is 2 MiB) keeps the upper pages of the
+        // indexes, which every page of entries touches at scattered places, in memory.
+        conn.execute_batch("PRAGMA cache_size = -65536").on(path)?;
         Writer::new(
             Archive {
                 conn,
