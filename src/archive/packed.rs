@@ -27,13 +27,36 @@ pub fn pack<'a>(raw: &'a str, id: &Uuid, user: &str, kind: &str) -> Cow<'a, str>
         return Cow::Borrowed(raw);
     }
     let mut text = Cow::Borrowed(raw);
-    let id_text = id.hyphenated().to_string();
-    for (needle, marker) in [(id_text.as_str(), ID), (user, USER), (kind, TYPE)] {
-        if packable(needle) && text.contains(needle) {
-            text = Cow::Owned(text.replace(needle, marker.encode_utf8(&mut [0; 4])));
+    let mut id_text = [0u8; 36];
+    let id_text: &str = id.hyphenated().encode_lower(&mut id_text);
+    for (needle, marker) in [(id_text, ID), (user, USER), (kind, TYPE)] {
+        if packable(needle)
+            && let Some(replaced) = replace_all(&text, needle, marker)
+        {
+            text = Cow::Owned(replaced);
         }
     }
     text
+}
+
+/// `text` with every occurrence of `needle` (left to right, not overlapping) replaced by `marker`, or
+/// `None` when it holds none: one search, and one copy only when there is something to replace.
+fn replace_all(text: &str, needle: &str, marker: char) -> Option<String> {
+    let mut found = memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()).peekable();
+    found.peek()?;
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for at in found {
+        // A needle of valid UTF-8 found in valid UTF-8 begins and ends on character boundaries.
+        if at < last {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push(marker);
+        last = at + needle.len();
+    }
+    out.push_str(&text[last..]);
+    Some(out)
 }
 
 /// The text as received, from what [`pack`] stored.
