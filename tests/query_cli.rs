@@ -251,3 +251,49 @@ fn new_ip_is_answered_from_the_entries_in_order() {
     );
     assert_eq!(text(&out.stdout), "2\n");
 }
+
+#[test]
+fn an_archive_answers_as_the_same_entries_as_json_lines_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saved.jsonl");
+    let archive = dir.path().join("a.sqlite");
+    std::fs::write(&file, format!("{A}\n{B}\n")).unwrap();
+    let import = auditui(
+        &[
+            "archive",
+            "--archive",
+            archive.to_str().unwrap(),
+            "import",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    let on = |source: &[&str], filter: &str, format: &str| {
+        let mut args = vec!["query"];
+        args.extend_from_slice(source);
+        args.extend(["--filter", filter, "--format", format]);
+        let out = auditui(&args, "");
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let from_archive = ["--archive", archive.to_str().unwrap()];
+    let from_file = [file.to_str().unwrap()];
+    // Answered by the indexes, then by the scan of what they select, then by a store.
+    for filter in [
+        "",
+        "user:ALICE type:auth:*",
+        "-user:alice since:2026-11-17T00:01",
+        "user:svc ip:10.0.0.2",
+        "route",
+        "is:new",
+    ] {
+        for format in ["count", "jsonl"] {
+            assert_eq!(
+                on(&from_archive, filter, format),
+                on(&from_file, filter, format),
+                "{filter} {format}"
+            );
+        }
+    }
+}

@@ -96,10 +96,10 @@ impl EvidenceJob {
                 return raw;
             }
         };
-        let Ok(mut statement) = archive
-            .connection()
-            .prepare("SELECT raw FROM entries WHERE id = ?1")
-        else {
+        let Ok(mut statement) = archive.connection().prepare(&format!(
+            "SELECT {} FROM entries e WHERE e.id = ?1",
+            crate::archive::RESTORED_RAW
+        )) else {
             return raw;
         };
         for &i in &self.indices {

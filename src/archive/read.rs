@@ -3,12 +3,15 @@
 use std::ops::ControlFlow;
 
 use rusqlite::{OptionalExtension, ToSql};
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::Archive;
 use super::coverage::{self, Coverage, Stretch};
 use super::error::{ArchiveError, OnArchive};
 use super::lock;
+use super::packed;
+use super::schema::RESTORED_RAW;
 use super::write::wall_now;
 use crate::entry::{Entry, Rejected};
 use crate::poller::FETCH_TYPE;
@@ -26,6 +29,10 @@ pub struct Select {
     pub users: Vec<String>,
     /// Exact entry types.
     pub types: Vec<String>,
+    /// Only these interned user ids ([`Archive::user_names`]); `Some` of an empty list selects nothing.
+    pub user_ids: Option<Vec<i64>>,
+    /// Only these interned type ids ([`Archive::type_names`]); `Some` of an empty list selects nothing.
+    pub type_ids: Option<Vec<i64>>,
     /// Exact ids.
     pub ids: Vec<Uuid>,
     /// Only ids above this one (to page on from a previous read).
@@ -95,11 +102,22 @@ impl Select {
                 "e.type_id IN (SELECT id FROM types WHERE name IN ({p}))"
             ));
         }
+        // Ids are integers of the archive's own tables: written into the SQL, not bound one by one.
+        for (column, ids) in [("user_id", &self.user_ids), ("type_id", &self.type_ids)] {
+            if let Some(ids) = ids {
+                let list = ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                parts.push(format!("e.{column} IN ({list})"));
+            }
+        }
         if self.without_own_fetches {
             let p = placeholders(&mut params, vec![Box::new(FETCH_TYPE)]);
             parts.push(format!(
                 "NOT (e.type_id IN (SELECT id FROM types WHERE name = {p}) \
-                 AND json_extract(e.raw, '$.user_agent') IN (SELECT agent FROM sessions))"
+                 AND json_extract({RESTORED_RAW}, '$.user_agent') IN (SELECT agent FROM sessions))"
             ));
         }
         let clause = if parts.is_empty() {
@@ -129,6 +147,10 @@ pub struct Status {
     pub writer: Option<String>,
 }
 
+fn name_of(names: &FxHashMap<i64, String>, id: i64) -> &str {
+    names.get(&id).map_or("", String::as_str)
+}
+
 fn uuid_of(blob: Vec<u8>) -> rusqlite::Result<Uuid> {
     Uuid::from_slice(&blob).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
@@ -143,20 +165,38 @@ impl Archive {
         select: &Select,
         mut each: impl FnMut(Result<Entry, Rejected>) -> ControlFlow<()>,
     ) -> Result<(), ArchiveError> {
+        self.raw_entries(select, |text| each(Entry::parse(text)))
+    }
+
+    /// Calls `each` with the text of every selected entry as received, in id order (or newest first).
+    pub fn raw_entries(
+        &self,
+        select: &Select,
+        mut each: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<(), ArchiveError> {
         let (clause, params) = select.clause();
         let order = if select.newest_first { "DESC" } else { "ASC" };
         let limit = select
             .limit
             .map(|n| format!(" LIMIT {n}"))
             .unwrap_or_default();
-        let sql = format!("SELECT e.raw FROM entries e{clause} ORDER BY e.id {order}{limit}");
+        let sql = format!(
+            "SELECT e.id, e.user_id, e.type_id, e.raw FROM entries e{clause} ORDER BY e.id {order}{limit}"
+        );
+        // The names the stored text leaves out ([`packed`]), looked up once.
+        let users: FxHashMap<i64, String> = self.user_names()?.into_iter().collect();
+        let types: FxHashMap<i64, String> = self.type_names()?.into_iter().collect();
         let mut stmt = self.conn.prepare(&sql).on(&self.path)?;
         let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
         let mut rows = stmt.query(refs.as_slice()).on(&self.path)?;
         while let Some(row) = rows.next().on(&self.path)? {
-            let raw = row.get_ref(0).on(&self.path)?;
-            let text = raw.as_str().unwrap_or("");
-            if each(Entry::parse(text)).is_break() {
+            let id = uuid_of(row.get(0).on(&self.path)?).on(&self.path)?;
+            let user: i64 = row.get(1).on(&self.path)?;
+            let kind: i64 = row.get(2).on(&self.path)?;
+            let raw = row.get_ref(3).on(&self.path)?;
+            let stored = raw.as_str().unwrap_or("");
+            let text = packed::unpack(stored, &id, name_of(&users, user), name_of(&types, kind));
+            if each(&text).is_break() {
                 break;
             }
         }
@@ -176,6 +216,27 @@ impl Archive {
             .query_row(&sql, refs.as_slice(), |row| row.get(0))
             .on(&self.path)?;
         Ok(count as u64)
+    }
+
+    /// Every user name interned, with its id (what [`Select::user_ids`] holds).
+    pub fn user_names(&self) -> Result<Vec<(i64, String)>, ArchiveError> {
+        self.names("users")
+    }
+
+    /// Every entry type interned, with its id (what [`Select::type_ids`] holds).
+    pub fn type_names(&self) -> Result<Vec<(i64, String)>, ArchiveError> {
+        self.names("types")
+    }
+
+    fn names(&self, table: &str) -> Result<Vec<(i64, String)>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id, name FROM {table}"))
+            .on(&self.path)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .on(&self.path)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().on(&self.path)
     }
 
     /// The User-Agents of the sessions that wrote this archive, most recently seen first.
@@ -272,7 +333,13 @@ impl Archive {
         let (entries, json_bytes): (i64, i64) = self
             .conn
             .query_row(
-                "SELECT count(*), coalesce(sum(length(raw)), 0) FROM entries",
+                // The length of the text as received: each marker stands for 36 characters of id, or
+                // for the user's or type's name.
+                "SELECT count(*), coalesce(sum(length(e.raw)
+                     + 35 * (length(e.raw) - length(replace(e.raw, char(1), '')))
+                     + (length(u.name) - 1) * (length(e.raw) - length(replace(e.raw, char(2), '')))
+                     + (length(t.name) - 1) * (length(e.raw) - length(replace(e.raw, char(3), '')))), 0)
+                 FROM entries e JOIN users u ON u.id = e.user_id JOIN types t ON t.id = e.type_id",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )

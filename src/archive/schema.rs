@@ -7,7 +7,7 @@
 use rusqlite::Connection;
 
 /// The version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Version 1: entries keyed by their 16-byte id, the raw text as received, names interned.
 pub(crate) const V1: &str = "
@@ -83,8 +83,65 @@ CREATE TABLE case_filters (
 ) WITHOUT ROWID;
 ";
 
+/// An entry's text as received, in SQL, from what [`super::packed::pack`] stored in `e.raw` (a row of
+/// `entries` named `e`): the markers replaced by the type's and user's names and the id's text.
+pub const RESTORED_RAW: &str = "replace(replace(replace(e.raw,
+        char(3), (SELECT name FROM types WHERE id = e.type_id)),
+        char(2), (SELECT name FROM users WHERE id = e.user_id)),
+        char(1), lower(substr(hex(e.id), 1, 8) || '-' || substr(hex(e.id), 9, 4) || '-'
+            || substr(hex(e.id), 13, 4) || '-' || substr(hex(e.id), 17, 4) || '-' || substr(hex(e.id), 21, 12)))";
+
+/// A name [`super::packed::pack`] replaces in the text (not empty, no control character), in SQL.
+const PACKABLE: &str =
+    "(name <> '' AND name NOT GLOB ('*[' || char(1) || '-' || char(31) || ']*'))";
+
+/// Version 4: the text of entries no longer repeats their id, user and type ([`super::packed`]), and the
+/// index on the type alone goes (`entries_by_user` answers by type too, and a count by type reads it
+/// whole): about 100 bytes less per entry.
+fn v4() -> String {
+    let id_text = "lower(substr(hex(id), 1, 8) || '-' || substr(hex(id), 9, 4) || '-' \
+        || substr(hex(id), 13, 4) || '-' || substr(hex(id), 17, 4) || '-' || substr(hex(id), 21, 12))";
+    format!(
+        "
+DROP INDEX entries_by_type;
+UPDATE entries SET raw = replace(raw, {id_text}, char(1))
+    WHERE instr(raw, char(1)) = 0 AND instr(raw, char(2)) = 0 AND instr(raw, char(3)) = 0;
+UPDATE entries SET raw = replace(raw, (SELECT name FROM users WHERE id = user_id), char(2))
+    WHERE instr(raw, char(2)) = 0 AND instr(raw, char(3)) = 0
+      AND (SELECT {PACKABLE} FROM users WHERE id = user_id);
+UPDATE entries SET raw = replace(raw, (SELECT name FROM types WHERE id = type_id), char(3))
+    WHERE instr(raw, char(3)) = 0
+      AND (SELECT {PACKABLE} FROM types WHERE id = type_id);
+DROP VIEW entry_view;
+{}
+",
+        entry_view()
+    )
+}
+
+/// The view that spells every entry out, its text as received.
+fn entry_view() -> String {
+    format!(
+        "CREATE VIEW entry_view AS
+SELECT
+    lower(substr(hex(e.id), 1, 8) || '-' || substr(hex(e.id), 9, 4) || '-' || substr(hex(e.id), 13, 4)
+        || '-' || substr(hex(e.id), 17, 4) || '-' || substr(hex(e.id), 21, 12)) AS id,
+    strftime('%Y-%m-%dT%H:%M:%f', e.ts / 1000000000.0, 'unixepoch') AS timestamp,
+    e.ts AS ts_nanos,
+    t.name AS type,
+    u.name AS user,
+    json_extract({RESTORED_RAW}, '$.ip') AS ip,
+    json_extract({RESTORED_RAW}, '$.user_agent') AS user_agent,
+    json_extract({RESTORED_RAW}, '$.data') AS data,
+    {RESTORED_RAW} AS raw
+FROM entries e JOIN types t ON t.id = e.type_id JOIN users u ON u.id = e.user_id;"
+    )
+}
+
 /// Each migration takes the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+fn migrations() -> Vec<String> {
+    vec![V1.to_owned(), V2.to_owned(), V3.to_owned(), v4()]
+}
 
 /// What opening found about the file's version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +170,7 @@ pub fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
     if version != from {
         return tx.commit();
     }
-    for step in &MIGRATIONS[from.max(0) as usize..] {
+    for step in &migrations()[from.max(0) as usize..] {
         tx.execute_batch(step)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;

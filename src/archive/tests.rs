@@ -502,3 +502,113 @@ fn a_version_1_archive_is_migrated_keeping_its_entries_and_learns_agents() {
         .unwrap();
     assert_eq!(version, schema::SCHEMA_VERSION);
 }
+
+/// The stored text of every entry, as SQLite holds it.
+fn stored_texts(archive: &Archive) -> Vec<String> {
+    let mut stmt = archive
+        .connection()
+        .prepare("SELECT raw FROM entries ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn the_text_is_stored_without_its_id_user_and_type_and_every_reader_gets_it_back_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    store(&path, Seed::Earliest, &[0..20]);
+    let archive = Archive::open_read(&path).unwrap();
+    let expected = entries(0..20);
+    let stored = stored_texts(&archive);
+    for (text, entry) in stored.iter().zip(&expected) {
+        assert!(
+            text.len() + 36 + entry.user.len() - 2 + entry.kind.len() - 1 <= entry.raw.get().len(),
+            "{text}"
+        );
+    }
+    assert_eq!(read_all(&archive, &Select::default()), expected);
+    let viewed: Vec<String> = archive
+        .connection()
+        .prepare("SELECT raw FROM entry_view ORDER BY ts_nanos")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let raw: Vec<&str> = expected.iter().map(|e| e.raw.get()).collect();
+    assert_eq!(viewed, raw, "the view spells the text out as received");
+    let status = archive.status().unwrap();
+    assert_eq!(
+        status.json_bytes,
+        raw.iter().map(|r| r.len() as u64).sum::<u64>()
+    );
+}
+
+#[test]
+fn a_version_3_archive_is_migrated_to_the_packed_text_and_reads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.sqlite");
+    let expected = entries(0..12);
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for step in [
+            schema::V1,
+            "CREATE TABLE sessions (agent TEXT PRIMARY KEY NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;",
+            schema::V3,
+        ] {
+            tx.execute_batch(step).unwrap();
+        }
+        tx.execute_batch("PRAGMA user_version = 3").unwrap();
+        // As version 3 stored them: the text whole.
+        for (n, e) in expected.iter().enumerate() {
+            tx.execute("INSERT OR IGNORE INTO users (name) VALUES (?1)", [&e.user])
+                .unwrap();
+            tx.execute("INSERT OR IGNORE INTO types (name) VALUES (?1)", [&e.kind])
+                .unwrap();
+            tx.execute(
+                "INSERT INTO entries VALUES (?1, ?2, (SELECT id FROM types WHERE name = ?3),
+                     (SELECT id FROM users WHERE name = ?4), ?5)",
+                rusqlite::params![
+                    e.id.as_bytes().as_slice(),
+                    n as i64,
+                    e.kind,
+                    e.user,
+                    e.raw.get()
+                ],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    drop(Archive::open_write(&path, "test").unwrap());
+    let archive = Archive::open_read(&path).unwrap();
+    let stored = stored_texts(&archive);
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.contains(['\u{1}']) && t.contains(['\u{2}']) && t.contains(['\u{3}'])),
+        "{stored:?}"
+    );
+    let mut read = Vec::new();
+    archive
+        .raw_entries(&Select::default(), |t| {
+            read.push(t.to_owned());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let raw: Vec<&str> = expected.iter().map(|e| e.raw.get()).collect();
+    assert_eq!(read, raw);
+    let index: i64 = archive
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'entries_by_type'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 0);
+}

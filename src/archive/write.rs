@@ -334,7 +334,7 @@ fn insert_entries(
             entry.ts,
             kind,
             user,
-            entry.raw.get()
+            super::packed::pack(entry.raw.get(), &entry.id, &entry.user, &entry.kind)
         ])?;
         if changed == 1 {
             committed.stored += 1;

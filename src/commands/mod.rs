@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod live;
 pub mod open;
 pub mod query;
+pub mod query_archive;
 pub mod query_counts;
 pub mod shell;
 pub mod simulate;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::commands::query_archive;
 use crate::commands::query_counts::{CountBy, write_counts};
 use crate::entry::Record;
 use crate::export;
@@ -55,11 +56,74 @@ pub async fn run(_cli: &Cli, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     };
     // The scan is CPU-bound and uses its own threads: keep it off the async workers.
     let files = args.files.clone();
-    tokio::task::spawn_blocking(move || run_blocking(&files, &query, output, by.as_ref())).await?
+    let archive = args.archive.clone();
+    tokio::task::spawn_blocking(move || match archive {
+        Some(archive) => run_archive(&archive, &query, output, by.as_ref()),
+        None => run_blocking(&files, &query, output, by.as_ref()),
+    })
+    .await?
+}
+
+/// `query --archive`: a count the indexes answer is printed at once; otherwise the entries the indexes
+/// select are scanned as one JSON-lines input would be.
+fn run_archive(
+    path: &std::path::Path,
+    query: &Query,
+    output: Output,
+    by: Option<&CountBy>,
+) -> anyhow::Result<ExitCode> {
+    if output == Output::Count
+        && by.is_none()
+        && let Some(count) = query_archive::indexed_count(path, query)?
+    {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{count}")?;
+        stdout.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (lines, reader) = query_archive::selected_lines(path, query)?;
+    let code = run_inputs(
+        vec![(
+            clean(&path.display().to_string()).into_owned(),
+            Box::new(lines),
+        )],
+        false,
+        query,
+        output,
+        by,
+    )?;
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the archive reader stopped"))??;
+    Ok(code)
 }
 
 fn run_blocking(
     files: &[std::path::PathBuf],
+    query: &Query,
+    output: Output,
+    by: Option<&CountBy>,
+) -> anyhow::Result<ExitCode> {
+    let mut inputs: Vec<(String, Box<dyn Read + Send>)> = Vec::new();
+    for path in files {
+        let raw_name = path.display().to_string();
+        // A file name is quoted on stderr and may hold control characters.
+        let name = clean(&raw_name).into_owned();
+        let input: Box<dyn Read + Send> = if raw_name == "-" {
+            Box::new(io::stdin())
+        } else {
+            Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
+        };
+        inputs.push((name, input));
+    }
+    run_inputs(inputs, files.len() > 1, query, output, by)
+}
+
+/// Scans each input (named for messages) through the query. `several` inputs may repeat and interleave
+/// entries.
+fn run_inputs(
+    inputs: Vec<(String, Box<dyn Read + Send>)>,
+    several: bool,
     query: &Query,
     output: Output,
     by: Option<&CountBy>,
@@ -73,7 +137,7 @@ fn run_blocking(
     let in_store = by.is_some() || query.uses_history();
     // Several files may repeat and interleave entries: their matches are gathered into a store, which
     // keeps each once, in id order.
-    let merged = !in_store && files.len() > 1;
+    let merged = !in_store && several;
     let everything = Query::default();
     let (scan_query, scan_output) = if in_store {
         (&everything, Output::Jsonl)
@@ -94,15 +158,7 @@ fn run_blocking(
     }
     let mut matched = 0u64;
     let mut malformed = 0usize;
-    for path in files {
-        let raw_name = path.display().to_string();
-        // A file name is quoted on stderr and may hold control characters.
-        let name = clean(&raw_name);
-        let input: Box<dyn Read + Send> = if raw_name == "-" {
-            Box::new(io::stdin())
-        } else {
-            Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
-        };
+    for (name, input) in inputs {
         let report = scan(input, scan_query, scan_output, &mut out)
             .with_context(|| format!("cannot read {name}"))?;
         matched += report.matched;
