@@ -24,6 +24,7 @@
 //!         PollEvent::Position(_) => { /* everything up to this id was delivered */ }
 //!         PollEvent::Loaded(_) => { /* only `auditui open`'s loader sends these */ }
 //!         PollEvent::Archive(_) => { /* only the TUI's archive tasks send these */ }
+//!         PollEvent::Identified(_) => { /* whoami's fields, when `config.service_user` holds them */ }
 //!         PollEvent::Status(status) => { /* connection state, counters, last error */ }
 //!         PollEvent::Stopped { reason } => break,
 //!     }
