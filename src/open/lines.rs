@@ -105,7 +105,8 @@ pub(super) fn read(loader: &mut Loader, path: &Path) -> Result<(), Cancelled> {
     }
 }
 
-/// `bytes` cut at line ends into about `n` parts of about the same size (at least one part).
+/// `bytes` cut at line ends into at most `n` parts of about the same size (at least one part, none empty
+/// unless `bytes` is).
 fn split_at_lines(bytes: &[u8], n: usize) -> Vec<&[u8]> {
     let mut parts = Vec::with_capacity(n.max(1));
     let mut rest = bytes;
@@ -114,10 +115,36 @@ fn split_at_lines(bytes: &[u8], n: usize) -> Vec<&[u8]> {
         let Some(end) = memchr::memchr(b'\n', &rest[want..]).map(|i| want + i + 1) else {
             break;
         };
+        if end == rest.len() {
+            // No line left for another part.
+            break;
+        }
         let (part, tail) = rest.split_at(end);
         parts.push(part);
         rest = tail;
     }
     parts.push(rest);
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_at_lines;
+
+    #[test]
+    fn parts_end_at_line_ends_and_hold_every_byte_once() {
+        let text = b"one\ntwo two\nthree\nfour four four\nfive\n";
+        for n in 1..=6 {
+            let parts = split_at_lines(text, n);
+            assert!(!parts.is_empty() && parts.len() <= n, "{n}: {parts:?}");
+            assert_eq!(parts.concat(), text, "{n}");
+            assert!(parts.iter().all(|p| p.ends_with(b"\n")), "{n}: {parts:?}");
+        }
+        assert_eq!(split_at_lines(text, 2).len(), 2);
+        // A single line cannot be cut.
+        assert_eq!(
+            split_at_lines(b"only one line", 4),
+            vec![&b"only one line"[..]]
+        );
+    }
 }
