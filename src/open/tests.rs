@@ -148,6 +148,35 @@ fn the_first_block_is_small_so_rows_show_before_the_file_is_read() {
 }
 
 #[test]
+fn a_file_read_in_parts_keeps_its_line_numbers_and_first_seen_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = lines(6, 20_000);
+    all[14_999] = "rubbish".into();
+    let text = all.join("\n") + "\n";
+    let path = write(dir.path(), "parts.jsonl", &text);
+    let blocks = load(vec![path]);
+    assert!(blocks.len() > 3, "{} blocks", blocks.len());
+    let places: Vec<u64> = blocks
+        .iter()
+        .flat_map(|b| b.bad.iter().map(|bad| bad.line))
+        .collect();
+    // The generator's truncated 1000th line, and the rubbish at line 15,000 (in a later block).
+    assert!(places.contains(&1000), "{places:?}");
+    assert!(places.contains(&15_000), "{places:?}");
+    let store = merged(blocks);
+    let (expected, malformed) = crate::store::load::load_lines(text.as_bytes(), 1);
+    assert_eq!(places.len(), malformed.len());
+    assert_eq!(store.len(), expected.len());
+    for i in 0..store.len() {
+        assert_eq!(
+            store.first_seen().flags(i),
+            expected.first_seen().flags(i),
+            "entry {i}"
+        );
+    }
+}
+
+#[test]
 fn an_archive_file_is_read_in_id_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.sqlite");

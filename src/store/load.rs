@@ -47,6 +47,30 @@ pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
     (store, malformed)
 }
 
+/// Parses JSON lines, on the calling thread, into a block for [`Store::absorb`]: first-seen marks are
+/// left to the store that absorbs it (they depend on everything before).
+pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>) {
+    let mut store = Store::new();
+    store.unmarked = true;
+    let mut malformed = Vec::new();
+    let mut records = Vec::with_capacity(bytes.len() / 256);
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        match Record::parse_line(line) {
+            Ok(record) => records.push(record),
+            Err(rejected) => malformed.push(Malformed {
+                line: i as u64 + 1,
+                reason: rejected.reason,
+            }),
+        }
+    }
+    store.append_records(records);
+    (store, malformed)
+}
+
 type Parsed<'a> = Vec<Result<Record<'a>, (usize, String)>>;
 
 fn spawn_round<'scope, 'env>(

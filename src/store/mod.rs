@@ -94,6 +94,8 @@ pub struct Store {
     oddities: HashMap<u128, Oddity, FxBuildHasher>,
     skew: Skew,
     first_seen: FirstSeen,
+    /// A block to be absorbed into another store ([`load::load_block`]): no first-seen marks.
+    unmarked: bool,
 }
 
 impl Store {
@@ -167,8 +169,10 @@ impl Store {
         self.ip.push(self.ips.intern(&record.ip));
         self.ua.push(self.uas.intern(&record.ua));
         let at = self.ids.len() - 1;
-        self.first_seen
-            .push(self.user[at], self.ip[at], self.ua[at], self.kind[at]);
+        if !self.unmarked {
+            self.first_seen
+                .push(self.user[at], self.ip[at], self.ua[at], self.kind[at]);
+        }
         match record.data {
             Some(data) => compact_json_into(data.get(), &mut self.arena),
             None => self.arena.push_str("null"),
@@ -237,10 +241,25 @@ impl Store {
         permute(&mut self.ip, &order);
         permute(&mut self.ua, &order);
         self.first_seen = FirstSeen::default();
-        for i in 0..self.ids.len() {
+        let marked = if self.unmarked { 0 } else { self.ids.len() };
+        for i in 0..marked {
             self.first_seen
                 .push(self.user[i], self.ip[i], self.ua[i], self.kind[i]);
         }
+    }
+
+    /// Makes room for about `entries` more, `data_bytes` of `data` and `odd` entries with oddities:
+    /// a bulk load whose size can be told ahead grows each column once, instead of doubling it over
+    /// and over (each old copy a hole left in the heap).
+    pub fn reserve_ahead(&mut self, entries: usize, data_bytes: usize, odd: usize) {
+        self.reserve(entries);
+        self.arena.reserve(data_bytes);
+        self.oddities.reserve(odd);
+    }
+
+    /// `data` bytes and entries with oddities held: what [`Store::reserve_ahead`] scales from.
+    pub fn data_and_odd(&self) -> (usize, usize) {
+        (self.arena.len(), self.oddities.len())
     }
 
     /// Releases spare capacity (after a bulk load).
