@@ -12,11 +12,8 @@ use auditui::poller::PollEvent;
 use auditui::simulator::storyline::{INTRUDER_ACCOUNT, INTRUDER_IP};
 use auditui::simulator::{SimConfig, history_lines};
 use auditui::store::counts::Dimension;
-use auditui::ui::screen::render;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use tui_support::{NOW, entry, incident};
+use tui_support::{NOW, entry, incident, screen, text_of};
 
 const SIZES: [(&str, u16, u16); 2] = [("80x24", 80, 24), ("wide", 140, 36)];
 
@@ -58,24 +55,6 @@ fn keys(state: &mut State, text: &str) {
 fn selected(state: &State) -> auditui::store::StoredEntry<'_> {
     let position = state.selected_position().expect("a selection");
     state.store.get(state.index_at(position).unwrap())
-}
-
-fn screen(state: &State) -> Terminal<TestBackend> {
-    let area = state.screen.header.union(state.screen.status);
-    let mut terminal = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
-    terminal.draw(|frame| render(state, frame)).unwrap();
-    terminal
-}
-
-fn text_of(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let width = buffer.area.width as usize;
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn each_size(name: &str, make: impl Fn(u16, u16) -> State) {

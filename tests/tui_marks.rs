@@ -10,11 +10,8 @@ use auditui::app::keymap::Keymap;
 use auditui::app::state::{CaseLink, Mode, State};
 use auditui::case::{Case, Kind};
 use auditui::poller::PollEvent;
-use auditui::ui::screen::render;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use tui_support::{NOW, incident};
+use tui_support::{NOW, incident, screen, text_of};
 
 const SIZES: [(&str, u16, u16); 2] = [("80x24", 80, 24), ("wide", 140, 36)];
 
@@ -53,24 +50,6 @@ fn keys(state: &mut State, text: &str) -> Vec<Effect> {
 
 fn selected_id(state: &State) -> uuid::Uuid {
     state.cursor.selected.expect("a selection")
-}
-
-fn screen(state: &State) -> Terminal<TestBackend> {
-    let area = state.screen.header.union(state.screen.status);
-    let mut terminal = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
-    terminal.draw(|frame| render(state, frame)).unwrap();
-    terminal
-}
-
-fn text_of(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let width = buffer.area.width as usize;
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Marks the newest entry, notes the third newest, leaves the second alone.

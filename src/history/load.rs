@@ -173,13 +173,7 @@ fn read(
         })
     };
     archive.entries(&select, |entry| {
-        match entry {
-            Ok(entry) => entries.push(entry),
-            Err(rejected) => tracing::warn!(
-                "archived entry skipped: {}",
-                crate::sanitize::clean(&rejected.reason)
-            ),
-        }
+        super::keep_parsed(entry, &mut entries);
         // Parsed entries hold their JSON twice over: they go into the block's columns in chunks.
         if entries.len() >= PARSE_CHUNK.min(limit) {
             read += entries.len() as u64;

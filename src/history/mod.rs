@@ -74,16 +74,21 @@ fn read_after(
         ..Select::default()
     };
     archive.entries(&select, |entry| {
-        match entry {
-            Ok(entry) => entries.push(entry),
-            Err(rejected) => tracing::warn!(
-                "archived entry skipped: {}",
-                crate::sanitize::clean(&rejected.reason)
-            ),
-        }
+        keep_parsed(entry, &mut entries);
         std::ops::ControlFlow::Continue(())
     })?;
     Ok(entries)
+}
+
+/// An archived entry into `entries`; one that no longer parses is skipped, with a line in the log.
+fn keep_parsed(entry: Result<Entry, crate::entry::Rejected>, entries: &mut Vec<Entry>) {
+    match entry {
+        Ok(entry) => entries.push(entry),
+        Err(rejected) => tracing::warn!(
+            "archived entry skipped: {}",
+            crate::sanitize::clean(&rejected.reason)
+        ),
+    }
 }
 
 /// Who writes the archive, for the status bar (the range loaded is the app's to say).

@@ -145,8 +145,10 @@ impl auditui::clipboard::Copier for NoClipboard {
     }
 }
 
-/// The whole screen of `state` as text, one line per row (colours dropped).
-pub fn screen_text(state: &auditui::app::state::State) -> String {
+/// `state` drawn on a test terminal the size of its screen.
+pub fn screen(
+    state: &auditui::app::state::State,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
     let area = state.screen.header.union(state.screen.status);
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, area.height))
@@ -154,6 +156,11 @@ pub fn screen_text(state: &auditui::app::state::State) -> String {
     terminal
         .draw(|frame| auditui::ui::screen::render(state, frame))
         .unwrap();
+    terminal
+}
+
+/// What a test terminal shows, one line per row (colours dropped).
+pub fn text_of(terminal: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
     let buffer = terminal.backend().buffer();
     buffer
         .content()
@@ -161,4 +168,9 @@ pub fn screen_text(state: &auditui::app::state::State) -> String {
         .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The whole screen of `state` as text, one line per row (colours dropped).
+pub fn screen_text(state: &auditui::app::state::State) -> String {
+    text_of(&screen(state))
 }
