@@ -42,44 +42,22 @@ impl Plan {
         };
         let user_groups: Vec<_> = groups.iter().filter(|g| on(g, true)).collect();
         let type_groups: Vec<_> = groups.iter().filter(|g| on(g, false)).collect();
-        let user_ids = if user_groups.is_empty() {
-            None
-        } else {
-            Some(
-                archive
-                    .user_names()?
-                    .into_iter()
-                    .filter(|(_, name)| {
-                        user_groups.iter().all(|g| {
-                            g.holds(|t| match t {
-                                Test::User(needle) => contains_ignore_ascii_case(name, needle),
-                                _ => false,
-                            })
-                        })
-                    })
-                    .map(|(id, _)| id)
-                    .collect(),
-            )
-        };
-        let type_ids = if type_groups.is_empty() {
-            None
-        } else {
-            Some(
-                archive
-                    .type_names()?
-                    .into_iter()
-                    .filter(|(_, name)| {
-                        type_groups.iter().all(|g| {
-                            g.holds(|t| match t {
-                                Test::Type(pattern) => type_matches(pattern, name),
-                                _ => false,
-                            })
-                        })
-                    })
-                    .map(|(id, _)| id)
-                    .collect(),
-            )
-        };
+        let user_ids = held_by_all(
+            &user_groups,
+            || archive.user_names(),
+            |t, name| match t {
+                Test::User(needle) => contains_ignore_ascii_case(name, needle),
+                _ => false,
+            },
+        )?;
+        let type_ids = held_by_all(
+            &type_groups,
+            || archive.type_names(),
+            |t, name| match t {
+                Test::Type(pattern) => type_matches(pattern, name),
+                _ => false,
+            },
+        )?;
         let exact = query.terms().iter().all(|t| {
             matches!(
                 t.test,
@@ -149,6 +127,26 @@ pub fn selected_lines(
         Ok(())
     });
     Ok((reader, handle))
+}
+
+/// The interned ids of the names that every group in `groups` holds for, `test` deciding each of the
+/// group's tests on a name; `None` (no condition) when no group is about this column, and the names
+/// are then not read.
+fn held_by_all(
+    groups: &[&crate::query::Group<'_>],
+    names: impl FnOnce() -> Result<Vec<(i64, String)>, ArchiveError>,
+    test: impl Fn(&Test, &str) -> bool,
+) -> Result<Option<Vec<i64>>, ArchiveError> {
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        names()?
+            .into_iter()
+            .filter(|(_, name)| groups.iter().all(|g| g.holds(|t| test(t, name))))
+            .map(|(id, _)| id)
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
