@@ -40,7 +40,7 @@ pub struct Writer {
     _lock: WriterLock,
     users: FxHashMap<String, i64>,
     types: FxHashMap<String, i64>,
-    packer: Packer,
+    packer: Box<Packer>,
     seed: Option<Seed>,
     /// The stretch being grown, once its first page is stored.
     current: Option<Stretch>,
@@ -66,7 +66,7 @@ impl Writer {
             _lock: lock,
             users: FxHashMap::default(),
             types: FxHashMap::default(),
-            packer: Packer::default(),
+            packer: Box::default(),
             seed: None,
             current: None,
         })
