@@ -18,9 +18,10 @@ use crate::timestamp::UnixNanos;
 mod malformed;
 mod record;
 mod row;
+mod scanner;
 
 pub use malformed::Malformed;
-pub use record::{Record, Shape, compact_json, compact_json_into};
+pub use record::{Json, Record, Shape, compact_json, compact_json_into};
 pub use row::Row;
 
 /// One audit log entry.
@@ -99,6 +100,14 @@ impl Rejected {
     }
 }
 
+/// A value read from an entry, owned (`null` when absent).
+fn owned_json(json: Option<Json<'_>>) -> Box<RawValue> {
+    let text = json.map_or("null", |j| j.get());
+    // Already read as JSON: checking it again cannot fail.
+    RawValue::from_string(text.to_owned())
+        .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"))
+}
+
 /// What one response body held.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Batch {
@@ -158,10 +167,7 @@ impl Entry {
     }
 
     fn from_record(record: Record<'_>, raw: &RawValue) -> Entry {
-        let data = match record.data {
-            Some(d) => d.to_owned(),
-            None => RawValue::from_string("null".into()).expect("null is JSON"),
-        };
+        let data = owned_json(record.data);
         Entry {
             id: Uuid::from_u128(record.id),
             ts: record.ts,
@@ -172,12 +178,12 @@ impl Entry {
             user_agent: record.ua.into_owned(),
             data,
             raw: raw.to_owned(),
-            ts_json: record.ts_json.map(ToOwned::to_owned),
+            ts_json: record.ts_json.map(|t| owned_json(Some(t))),
             shape: record.shape,
             extras: record
                 .extras
                 .into_iter()
-                .map(|(k, v)| (k.into_owned().into_boxed_str(), v.to_owned()))
+                .map(|(k, v)| (k.into_owned().into_boxed_str(), owned_json(Some(v))))
                 .collect(),
         }
     }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{Entry, Rejected, excerpt, id_time_millis};
+use super::{Entry, Rejected, excerpt, id_time_millis, scanner};
 use crate::timestamp::{UnixNanos, parse_timestamp};
 
 /// Which of the optional text fields were `null` or absent rather than a string, so that an entry
@@ -38,6 +38,40 @@ impl Shape {
     }
 }
 
+/// The text of one JSON value as received, known to be valid JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Json<'a> {
+    text: &'a str,
+    /// Known to hold no insignificant whitespace and no escapes: [`compact_json_into`] would copy it.
+    compact: bool,
+}
+
+impl<'a> Json<'a> {
+    /// `text` must be valid JSON (it was read as such).
+    pub(crate) fn checked(text: &'a str, compact: bool) -> Json<'a> {
+        Json { text, compact }
+    }
+
+    pub fn get(&self) -> &'a str {
+        self.text
+    }
+
+    /// Appends the value as [`compact_json_into`] does, copying it whole when it is already compact.
+    pub fn compact_into(&self, out: &mut String) {
+        if self.compact {
+            out.push_str(self.text);
+        } else {
+            compact_json_into(self.text, out);
+        }
+    }
+}
+
+impl<'a> From<&'a RawValue> for Json<'a> {
+    fn from(raw: &'a RawValue) -> Json<'a> {
+        Json::checked(raw.get(), false)
+    }
+}
+
 /// An entry's fields, validated, ready to be stored.
 #[derive(Debug)]
 pub struct Record<'a> {
@@ -45,7 +79,7 @@ pub struct Record<'a> {
     /// The timestamp, or the id's time when the timestamp is unreadable (0 when the id holds none).
     pub ts: UnixNanos,
     /// `timestamp` as received: its JSON text (`None` when absent).
-    pub ts_json: Option<&'a RawValue>,
+    pub ts_json: Option<Json<'a>>,
     /// False when `timestamp` was absent or could not be read as a time.
     pub ts_readable: bool,
     pub kind: Cow<'a, str>,
@@ -54,9 +88,9 @@ pub struct Record<'a> {
     pub ua: Cow<'a, str>,
     pub shape: Shape,
     /// `data` as received (`None` when absent).
-    pub data: Option<&'a RawValue>,
+    pub data: Option<Json<'a>>,
     /// Fields the API does not document, in the order received.
-    pub extras: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub extras: Vec<(Cow<'a, str>, Json<'a>)>,
 }
 
 impl<'a> Record<'a> {
@@ -65,8 +99,17 @@ impl<'a> Record<'a> {
         Self::read(raw.get())
     }
 
-    /// Reads an entry object from its JSON text, in a single pass when it is well formed.
+    /// Reads an entry object from its JSON text, in a single pass when it is well formed: by hand when
+    /// it has the common shape ([`scanner`]), else by serde.
     pub fn read(text: &'a str) -> Result<Record<'a>, Rejected> {
+        if let Some(wire) = scanner::read(text) {
+            return Self::from_wire(wire, text);
+        }
+        Self::read_by_serde(text)
+    }
+
+    /// [`Record::read`] without the hand-written reader (what it must agree with).
+    pub(crate) fn read_by_serde(text: &'a str) -> Result<Record<'a>, Rejected> {
         match serde_json::from_str::<Wire<'a>>(text) {
             Ok(wire) => Self::from_wire(wire, text),
             Err(_) => Err(explain(text)),
@@ -90,28 +133,25 @@ impl<'a> Record<'a> {
         Record {
             id: entry.id.as_u128(),
             ts: entry.ts,
-            ts_json: entry.ts_json.as_deref(),
+            ts_json: entry.ts_json.as_deref().map(Json::from),
             ts_readable: entry.ts_readable,
             kind: Cow::Borrowed(&entry.kind),
             user: Cow::Borrowed(&entry.user),
             ip: Cow::Borrowed(&entry.ip),
             ua: Cow::Borrowed(&entry.user_agent),
             shape: entry.shape,
-            data: (entry.shape.absent & Shape::DATA == 0).then_some(&*entry.data),
+            data: (entry.shape.absent & Shape::DATA == 0).then(|| Json::from(&*entry.data)),
             extras: entry
                 .extras
                 .iter()
-                .map(|(k, v)| (Cow::Borrowed(&**k), &**v))
+                .map(|(k, v)| (Cow::Borrowed(&**k), Json::from(&**v)))
                 .collect(),
         }
     }
 
     /// `timestamp` as a string, when it was one.
     pub fn ts_text(&self) -> Option<Cow<'a, str>> {
-        let raw = self.ts_json?;
-        serde_json::from_str::<Text<'a>>(raw.get())
-            .ok()
-            .map(|t| t.0)
+        json_string(self.ts_json?)
     }
 
     fn from_wire(wire: Wire<'a>, text: &'a str) -> Result<Record<'a>, Rejected> {
@@ -131,8 +171,8 @@ impl<'a> Record<'a> {
             .ok_or_else(|| reject(Some(id), "missing field `type`".into()))?;
         let parsed = wire
             .timestamp
-            .and_then(|raw| serde_json::from_str::<Text<'_>>(raw.get()).ok())
-            .and_then(|t| parse_timestamp(&t.0).ok());
+            .and_then(json_string)
+            .and_then(|t| parse_timestamp(&t).ok());
         let ts = parsed.unwrap_or_else(|| {
             id_time_millis(&uuid::Uuid::from_u128(id)).map_or(0, |ms| ms.saturating_mul(1_000_000))
         });
@@ -152,6 +192,16 @@ impl<'a> Record<'a> {
             data: wire.data,
             extras: wire.extras,
         })
+    }
+}
+
+/// The text of a JSON string (`None` for any other value).
+fn json_string(json: Json<'_>) -> Option<Cow<'_, str>> {
+    let text = json.get();
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        // Valid JSON with no backslash: the quotes hold the text as it is.
+        Some(inner) if !inner.contains('\\') => Some(Cow::Borrowed(inner)),
+        _ => serde_json::from_str::<Text<'_>>(text).ok().map(|t| t.0),
     }
 }
 
@@ -207,19 +257,24 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// [`Wire::seen`] bits of `id` and `type` (the others are [`Shape`]'s).
+pub(super) const WIRE_ID: u8 = 16;
+pub(super) const WIRE_TYPE: u8 = 32;
+
+/// The fields of an entry object as read, before they are checked.
 #[derive(Default)]
-struct Wire<'a> {
-    id: Option<Cow<'a, str>>,
-    timestamp: Option<&'a RawValue>,
-    kind: Option<Cow<'a, str>>,
-    user: Option<Cow<'a, str>>,
-    ip: Option<Cow<'a, str>>,
-    user_agent: Option<Cow<'a, str>>,
-    data: Option<&'a RawValue>,
-    extras: Vec<(Cow<'a, str>, &'a RawValue)>,
-    /// [`Shape`] bits of the fields present, and of those sent as `null`.
-    seen: u8,
-    null: u8,
+pub(super) struct Wire<'a> {
+    pub(super) id: Option<Cow<'a, str>>,
+    pub(super) timestamp: Option<Json<'a>>,
+    pub(super) kind: Option<Cow<'a, str>>,
+    pub(super) user: Option<Cow<'a, str>>,
+    pub(super) ip: Option<Cow<'a, str>>,
+    pub(super) user_agent: Option<Cow<'a, str>>,
+    pub(super) data: Option<Json<'a>>,
+    pub(super) extras: Vec<(Cow<'a, str>, Json<'a>)>,
+    /// [`Shape`] bits (and [`WIRE_ID`], [`WIRE_TYPE`]) of the fields present, and of those sent as `null`.
+    pub(super) seen: u8,
+    pub(super) null: u8,
 }
 
 #[derive(Deserialize)]
@@ -271,8 +326,8 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Wire<'a>, M::Error> {
-        const ID: u8 = 16;
-        const TYPE: u8 = 32;
+        const ID: u8 = WIRE_ID;
+        const TYPE: u8 = WIRE_TYPE;
         let mut wire = Wire::default();
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let bit = match &*key {
@@ -286,12 +341,12 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
                     if wire.timestamp.is_some() {
                         return Err(de::Error::duplicate_field("timestamp"));
                     }
-                    wire.timestamp = Some(map.next_value::<&'de RawValue>()?);
+                    wire.timestamp = Some(map.next_value::<&'de RawValue>()?.into());
                     continue;
                 }
                 _ => {
                     let value = map.next_value::<&'de RawValue>()?;
-                    wire.extras.push((key, value));
+                    wire.extras.push((key, value.into()));
                     continue;
                 }
             };
@@ -300,7 +355,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
             }
             wire.seen |= bit;
             if bit == Shape::DATA {
-                wire.data = Some(map.next_value::<&'de RawValue>()?);
+                wire.data = Some(map.next_value::<&'de RawValue>()?.into());
                 continue;
             }
             let value = map.next_value::<MaybeText<'de>>()?.0;

@@ -20,7 +20,7 @@ use rustc_hash::FxBuildHasher;
 use uuid::Uuid;
 
 pub use crate::entry::compact_json;
-use crate::entry::{Entry, Record, Row, Shape, compact_json_into};
+use crate::entry::{Entry, Record, Row, Shape};
 use crate::timestamp::UnixNanos;
 pub use first_seen::FirstSeen;
 pub use interner::Interner;
@@ -174,7 +174,7 @@ impl Store {
                 .push(self.user[at], self.ip[at], self.ua[at], self.kind[at]);
         }
         match record.data {
-            Some(data) => compact_json_into(data.get(), &mut self.arena),
+            Some(data) => data.compact_into(&mut self.arena),
             None => self.arena.push_str("null"),
         }
         self.data_end.push(self.arena.len() as u64);
@@ -201,7 +201,7 @@ impl Store {
                 }
                 text.push_str(&serde_json::to_string(key).unwrap_or_default());
                 text.push(':');
-                compact_json_into(value.get(), &mut text);
+                value.compact_into(&mut text);
             }
             oddity.extras = Some(text.into());
         }
