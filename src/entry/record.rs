@@ -261,6 +261,21 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 pub(super) const WIRE_ID: u8 = 16;
 pub(super) const WIRE_TYPE: u8 = 32;
 
+/// The bit ([`Shape`], [`WIRE_ID`], [`WIRE_TYPE`]) of a documented field read as text or, for `data`,
+/// kept as JSON; `None` for `timestamp` and the fields the API does not document. Both readers (serde's
+/// visitor and [`super::scanner`]) name the fields through it.
+pub(super) fn field_bit(key: &str) -> Option<u8> {
+    Some(match key {
+        "id" => WIRE_ID,
+        "type" => WIRE_TYPE,
+        "user" => Shape::USER,
+        "ip" => Shape::IP,
+        "user_agent" => Shape::USER_AGENT,
+        "data" => Shape::DATA,
+        _ => return None,
+    })
+}
+
 /// The fields of an entry object as read, before they are checked.
 #[derive(Default)]
 pub(super) struct Wire<'a> {
@@ -275,6 +290,19 @@ pub(super) struct Wire<'a> {
     /// [`Shape`] bits (and [`WIRE_ID`], [`WIRE_TYPE`]) of the fields present, and of those sent as `null`.
     pub(super) seen: u8,
     pub(super) null: u8,
+}
+
+impl<'a> Wire<'a> {
+    /// Where the text field of `bit` (a [`field_bit`] other than `data`) goes.
+    pub(super) fn text_slot(&mut self, bit: u8) -> &mut Option<Cow<'a, str>> {
+        match bit {
+            WIRE_ID => &mut self.id,
+            WIRE_TYPE => &mut self.kind,
+            Shape::USER => &mut self.user,
+            Shape::IP => &mut self.ip,
+            _ => &mut self.user_agent,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -326,18 +354,11 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Wire<'a>, M::Error> {
-        const ID: u8 = WIRE_ID;
-        const TYPE: u8 = WIRE_TYPE;
         let mut wire = Wire::default();
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            let bit = match &*key {
-                "id" => ID,
-                "type" => TYPE,
-                "user" => Shape::USER,
-                "ip" => Shape::IP,
-                "user_agent" => Shape::USER_AGENT,
-                "data" => Shape::DATA,
-                "timestamp" => {
+            let bit = match (&*key, field_bit(&key)) {
+                (_, Some(bit)) => bit,
+                ("timestamp", None) => {
                     if wire.timestamp.is_some() {
                         return Err(de::Error::duplicate_field("timestamp"));
                     }
@@ -362,14 +383,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
             if value.is_none() {
                 wire.null |= bit;
             }
-            let slot = match bit {
-                ID => &mut wire.id,
-                TYPE => &mut wire.kind,
-                Shape::USER => &mut wire.user,
-                Shape::IP => &mut wire.ip,
-                _ => &mut wire.user_agent,
-            };
-            *slot = value;
+            *wire.text_slot(bit) = value;
         }
         Ok(wire)
     }

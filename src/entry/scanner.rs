@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 
 use super::Shape;
+use super::record::field_bit;
 use super::record::{Json, Wire};
-use super::record::{WIRE_ID, WIRE_TYPE};
 
 /// Nesting beyond this is left to serde (whose own limit is 128 levels).
 const MAX_DEPTH: u32 = 100;
@@ -37,14 +37,9 @@ pub(super) fn read(text: &str) -> Option<Wire<'_>> {
         cursor.ws();
         cursor.eat(b':')?;
         cursor.ws();
-        let bit = match key {
-            "id" => WIRE_ID,
-            "type" => WIRE_TYPE,
-            "user" => Shape::USER,
-            "ip" => Shape::IP,
-            "user_agent" => Shape::USER_AGENT,
-            "data" => Shape::DATA,
-            "timestamp" => {
+        let bit = match (key, field_bit(key)) {
+            (_, Some(bit)) => bit,
+            ("timestamp", None) => {
                 if wire.timestamp.is_some() {
                     return None;
                 }
@@ -74,14 +69,7 @@ pub(super) fn read(text: &str) -> Option<Wire<'_>> {
                     }
                     _ => return None,
                 };
-                let slot = match bit {
-                    WIRE_ID => &mut wire.id,
-                    WIRE_TYPE => &mut wire.kind,
-                    Shape::USER => &mut wire.user,
-                    Shape::IP => &mut wire.ip,
-                    _ => &mut wire.user_agent,
-                };
-                *slot = value;
+                *wire.text_slot(bit) = value;
             }
         }
         cursor.ws();
