@@ -48,27 +48,34 @@ pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
 }
 
 /// Parses JSON lines, on the calling thread, into a block for [`Store::absorb`]: first-seen marks are
-/// left to the store that absorbs it (they depend on everything before).
-pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>) {
+/// left to the store that absorbs it (they depend on everything before). Also says how many line ends
+/// `bytes` holds, so that the next block's lines can be numbered on.
+pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>, u64) {
     let mut store = Store::new();
     store.unmarked = true;
     let mut malformed = Vec::new();
     let mut records = Vec::with_capacity(bytes.len() / 256);
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
+    let mut line_number = 0u64;
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        line_number += 1;
+        let line = bytes[start..end].trim_ascii();
+        start = end + 1;
         if line.is_empty() {
             continue;
         }
         match Record::parse_line(line) {
             Ok(record) => records.push(record),
             Err(rejected) => malformed.push(Malformed {
-                line: i as u64 + 1,
+                line: line_number,
                 reason: rejected.reason,
             }),
         }
     }
     store.append_records(records);
-    (store, malformed)
+    // The last "line" counted is what follows the last line end.
+    (store, malformed, line_number - 1)
 }
 
 type Parsed<'a> = Vec<Result<Record<'a>, (usize, String)>>;
