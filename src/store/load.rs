@@ -53,8 +53,11 @@ pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
 pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>, u64) {
     let mut store = Store::new();
     store.unmarked = true;
+    store.reserve(bytes.len() / 256);
     let mut malformed = Vec::new();
-    let mut records = Vec::with_capacity(bytes.len() / 256);
+    // Entries come in id order, as a file is written: each goes straight into the columns. Those that
+    // do not (a file put together by hand) are merged in at the end.
+    let mut late = Vec::new();
     let mut line_number = 0u64;
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
@@ -66,14 +69,19 @@ pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>, u64) {
             continue;
         }
         match Record::parse_line(line) {
-            Ok(record) => records.push(record),
+            Ok(record) if store.ids.last().is_none_or(|&last| record.id > last) => {
+                store.push(&record);
+            }
+            Ok(record) => late.push(record),
             Err(rejected) => malformed.push(Malformed {
                 line: line_number,
                 reason: rejected.reason,
             }),
         }
     }
-    store.append_records(records);
+    if !late.is_empty() {
+        store.append_records(late);
+    }
     // The last "line" counted is what follows the last line end.
     (store, malformed, line_number - 1)
 }
