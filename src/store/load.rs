@@ -136,4 +136,25 @@ mod tests {
             assert_eq!(loaded.get(i).json_line(), appended.get(i).json_line());
         }
     }
+
+    #[test]
+    fn a_block_out_of_id_order_holds_what_appending_holds_and_numbers_its_lines() {
+        let mut generator = Generator::new(11, 600, 24, BENCH_END);
+        let mut lines: Vec<String> = (0..600).map(|_| generator.next_line()).collect();
+        // Out of order: the second half first, a line repeated, and a line of rubbish at line 301.
+        lines.rotate_left(300);
+        lines.insert(300, "not json".into());
+        lines.push(lines[10].clone());
+        let text = lines.join("\n") + "\n";
+        let (block, malformed, line_ends) = load_block(text.as_bytes());
+        let mut appended = Store::new();
+        appended.append(text.lines().filter_map(|l| Entry::parse(l).ok()).collect());
+        assert_eq!(line_ends, lines.len() as u64);
+        assert_eq!(block.len(), appended.len());
+        for i in 0..block.len() as u32 {
+            assert_eq!(block.get(i).json_line(), appended.get(i).json_line());
+        }
+        let numbers: Vec<u64> = malformed.iter().map(|m| m.line).collect();
+        assert_eq!(numbers, [301]);
+    }
 }
