@@ -118,6 +118,10 @@ impl<'a> Record<'a> {
 
     /// Reads an entry object from the text of one line, in a single pass.
     pub fn parse_line(line: &'a [u8]) -> Result<Record<'a>, Rejected> {
+        // Checked in wide steps; a line that is not UTF-8 is looked at again to say where.
+        if let Ok(text) = simdutf8::basic::from_utf8(line) {
+            return Self::read(text);
+        }
         match std::str::from_utf8(line) {
             Ok(text) => Self::read(text),
             Err(e) => Err(Rejected {

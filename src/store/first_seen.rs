@@ -25,8 +25,8 @@ pub struct FirstSeen {
     /// Per store position, the flags above.
     flags: Vec<u8>,
     users: Vec<bool>,
-    /// (user << 32 | value) pairs seen, per dimension: IP, user agent, type.
-    pairs: [HashSet<u64, FxBuildHasher>; 3],
+    /// The (user, value) pairs seen, per dimension: IP, user agent, type.
+    pairs: [Pairs; 3],
 }
 
 impl FirstSeen {
@@ -36,16 +36,15 @@ impl FirstSeen {
         if self.users.len() <= u {
             self.users.resize(u + 1, false);
         }
-        let pair = |v: u32| (u64::from(user) << 32) | u64::from(v);
         let mut flags = 0;
         let known = self.users[u];
-        for ((set, value), flag) in self
+        for ((pairs, value), flag) in self
             .pairs
             .iter_mut()
             .zip([ip, ua, kind])
             .zip([NEW_IP, NEW_UA, NEW_TYPE])
         {
-            if set.insert(pair(value)) && known {
+            if pairs.insert(user, value) && known {
                 flags |= flag;
             }
         }
@@ -68,7 +67,75 @@ impl FirstSeen {
     pub fn heap_bytes(&self) -> usize {
         self.flags.capacity()
             + self.users.capacity()
-            + self.pairs.iter().map(|s| s.capacity() * 9).sum::<usize>()
+            + self.pairs.iter().map(Pairs::heap_bytes).sum::<usize>()
+    }
+}
+
+/// Words of bits [`Pairs`] may take (2 MiB): room for 4,096 values for each of 4,096 users, or 256 for
+/// each of 65,536.
+const MOST_WORDS: usize = 1 << 18;
+
+/// A set of (user, value) pairs. Values are interned numbers, given in order of first appearance, so
+/// the common ones are small: pairs of the first users and values are bits in a table (a look-up that
+/// stays in cache), the others are hashed. The table grows while it is the only store and fits
+/// [`MOST_WORDS`]; once a pair has been hashed it keeps its size, so that every pair has one place.
+#[derive(Debug, Clone, Default)]
+struct Pairs {
+    /// `words` words per user, user after user: bit `v` of user `u`'s words is the pair (u, v).
+    bits: Vec<u64>,
+    words: usize,
+    /// `user << 32 | value`, for the pairs beyond the table.
+    rest: HashSet<u64, FxBuildHasher>,
+}
+
+impl Pairs {
+    /// Adds the pair; whether it was new.
+    fn insert(&mut self, user: u32, value: u32) -> bool {
+        let (u, v) = (user as usize, value as usize);
+        if !self.holds(u, v) && self.rest.is_empty() {
+            self.grow(u, v);
+        }
+        if self.holds(u, v) {
+            let word = &mut self.bits[u * self.words + v / 64];
+            let bit = 1u64 << (v % 64);
+            let new = *word & bit == 0;
+            *word |= bit;
+            return new;
+        }
+        self.rest.insert((u64::from(user) << 32) | u64::from(value))
+    }
+
+    fn users(&self) -> usize {
+        self.bits.len().checked_div(self.words).unwrap_or(0)
+    }
+
+    fn holds(&self, u: usize, v: usize) -> bool {
+        u < self.users() && v < self.words * 64
+    }
+
+    /// Makes room in the table for (u, v), doubling its sides, when it fits.
+    fn grow(&mut self, u: usize, v: usize) {
+        let words = self.words.max((v / 64 + 1).next_power_of_two());
+        let users = self.users().max((u + 1).next_power_of_two()).max(64);
+        if users.saturating_mul(words) > MOST_WORDS {
+            return;
+        }
+        if words == self.words {
+            self.bits.resize(users * words, 0);
+            return;
+        }
+        let mut bits = vec![0u64; users * words];
+        if self.words > 0 {
+            for (to, from) in bits.chunks_mut(words).zip(self.bits.chunks(self.words)) {
+                to[..self.words].copy_from_slice(from);
+            }
+        }
+        self.bits = bits;
+        self.words = words;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8 + self.rest.capacity() * 9
     }
 }
 
@@ -95,5 +162,30 @@ mod tests {
             assert_eq!(seen.flags(at), cases[at].1, "entry {at}");
         }
         assert_eq!(seen.flags(99), 0);
+    }
+
+    /// The table and the hashed pairs agree with a plain set, whatever the order the pairs come in.
+    #[test]
+    fn pairs_beyond_the_table_are_kept_as_well_as_those_in_it() {
+        let mut pairs = Pairs::default();
+        let mut plain = HashSet::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..200_000u32 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Mostly small numbers, and now and then one far beyond what the table can hold.
+            let (user, value) = match round % 97 {
+                96 => ((state >> 40) as u32, (state >> 8) as u32 % 1_000_000),
+                _ => ((state >> 50) as u32 % 300, (state >> 20) as u32 % 700),
+            };
+            assert_eq!(
+                pairs.insert(user, value),
+                plain.insert((user, value)),
+                "{round}"
+            );
+        }
+        assert!(!pairs.rest.is_empty(), "some pairs went beyond the table");
+        assert!(pairs.words > 1, "the table grew");
     }
 }

@@ -48,27 +48,42 @@ pub fn load_lines(bytes: &[u8], threads: usize) -> (Store, Vec<Malformed>) {
 }
 
 /// Parses JSON lines, on the calling thread, into a block for [`Store::absorb`]: first-seen marks are
-/// left to the store that absorbs it (they depend on everything before).
-pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>) {
+/// left to the store that absorbs it (they depend on everything before). Also says how many line ends
+/// `bytes` holds, so that the next block's lines can be numbered on.
+pub fn load_block(bytes: &[u8]) -> (Store, Vec<Malformed>, u64) {
     let mut store = Store::new();
     store.unmarked = true;
+    store.reserve(bytes.len() / 256);
     let mut malformed = Vec::new();
-    let mut records = Vec::with_capacity(bytes.len() / 256);
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
+    // Entries come in id order, as a file is written: each goes straight into the columns. Those that
+    // do not (a file put together by hand) are merged in at the end.
+    let mut late = Vec::new();
+    let mut line_number = 0u64;
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        line_number += 1;
+        let line = bytes[start..end].trim_ascii();
+        start = end + 1;
         if line.is_empty() {
             continue;
         }
         match Record::parse_line(line) {
-            Ok(record) => records.push(record),
+            Ok(record) if store.ids.last().is_none_or(|&last| record.id > last) => {
+                store.push(&record);
+            }
+            Ok(record) => late.push(record),
             Err(rejected) => malformed.push(Malformed {
-                line: i as u64 + 1,
+                line: line_number,
                 reason: rejected.reason,
             }),
         }
     }
-    store.append_records(records);
-    (store, malformed)
+    if !late.is_empty() {
+        store.append_records(late);
+    }
+    // The last "line" counted is what follows the last line end.
+    (store, malformed, line_number - 1)
 }
 
 type Parsed<'a> = Vec<Result<Record<'a>, (usize, String)>>;
@@ -120,5 +135,26 @@ mod tests {
         for i in (0..loaded.len() as u32).step_by(37) {
             assert_eq!(loaded.get(i).json_line(), appended.get(i).json_line());
         }
+    }
+
+    #[test]
+    fn a_block_out_of_id_order_holds_what_appending_holds_and_numbers_its_lines() {
+        let mut generator = Generator::new(11, 600, 24, BENCH_END);
+        let mut lines: Vec<String> = (0..600).map(|_| generator.next_line()).collect();
+        // Out of order: the second half first, a line repeated, and a line of rubbish at line 301.
+        lines.rotate_left(300);
+        lines.insert(300, "not json".into());
+        lines.push(lines[10].clone());
+        let text = lines.join("\n") + "\n";
+        let (block, malformed, line_ends) = load_block(text.as_bytes());
+        let mut appended = Store::new();
+        appended.append(text.lines().filter_map(|l| Entry::parse(l).ok()).collect());
+        assert_eq!(line_ends, lines.len() as u64);
+        assert_eq!(block.len(), appended.len());
+        for i in 0..block.len() as u32 {
+            assert_eq!(block.get(i).json_line(), appended.get(i).json_line());
+        }
+        let numbers: Vec<u64> = malformed.iter().map(|m| m.line).collect();
+        assert_eq!(numbers, [301]);
     }
 }
