@@ -339,7 +339,8 @@ fn insert_entries(
     let mut committed = Committed::default();
     let mut held = Vec::new();
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO entries (id, ts, type_id, user_id, raw) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO entries (id, ts, type_id, user_id, raw, hour)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?2 / 3600000000000)",
     )?;
     for entry in entries {
         let user = intern(tx, users, "users", &entry.user)?;
