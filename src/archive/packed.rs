@@ -1,5 +1,5 @@
 //! How an entry's text is stored: as received, but with the parts its columns already hold (its id,
-//! user and type) replaced by one-byte markers, which [`unpack`] puts back byte for byte ([`Packer`] does the replacing).
+//! user and type) replaced by one-byte markers, which [`unpack_into`] puts back byte for byte ([`Packer`] does the replacing).
 //!
 //! Every occurrence of the id's text (canonical, lower-case), then of the user name, then of the type
 //! name is replaced by the byte 1, 2 and 3 respectively. The text of an entry is valid JSON, which cannot
@@ -7,8 +7,6 @@
 //! back (3, then 2, then 1) restores the text exactly. A name is left in place when it is empty or holds
 //! a control character (then it could overlap a marker). An id spelled otherwise (upper case) stays too.
 //! SQL readers use [`super::schema::RESTORED_RAW`], which does the same.
-
-use std::borrow::Cow;
 
 use memchr::memmem::Finder;
 use rustc_hash::FxHashMap;
@@ -110,19 +108,25 @@ fn replace_all(text: &str, searcher: &Finder<'_>, marker: char, into: &mut Strin
     true
 }
 
-/// The text as received, from what [`pack`] stored.
-pub fn unpack<'a>(stored: &'a str, id: &Uuid, user: &str, kind: &str) -> Cow<'a, str> {
-    if !stored.contains([ID, USER, TYPE]) {
-        return Cow::Borrowed(stored);
-    }
-    let id_text = id.hyphenated().to_string();
-    let mut text = stored.to_owned();
-    for (marker, value) in [(TYPE, kind), (USER, user), (ID, id_text.as_str())] {
-        if text.contains(marker) {
-            text = text.replace(marker, value);
+/// Writes into `out` (cleared first) the text as received, from what [`Packer::pack`] stored, in one
+/// pass: a reader that reuses `out` allocates nothing once it has grown. Each marker stands for one
+/// name, and no name put back holds a marker (names with control characters are never replaced), so
+/// one pass puts back what packing replaced.
+pub fn unpack_into(stored: &str, id: &Uuid, user: &str, kind: &str, out: &mut String) {
+    out.clear();
+    let mut id_text = [0u8; 36];
+    let mut last = 0;
+    for at in memchr::memchr3_iter(ID as u8, USER as u8, TYPE as u8, stored.as_bytes()) {
+        // The markers are ASCII: each position is a character boundary.
+        out.push_str(&stored[last..at]);
+        match stored.as_bytes()[at] {
+            b if b == ID as u8 => out.push_str(id.hyphenated().encode_lower(&mut id_text)),
+            b if b == USER as u8 => out.push_str(user),
+            _ => out.push_str(kind),
         }
+        last = at + 1;
     }
-    Cow::Owned(text)
+    out.push_str(&stored[last..]);
 }
 
 #[cfg(test)]
@@ -151,12 +155,15 @@ mod tests {
         ];
         // One packer for all, as a writer uses it: what it keeps from one entry must not leak into the next.
         let mut packer = Packer::default();
+        let mut reused = String::new();
         for (raw, user, kind) in cases.iter().chain(&cases) {
             let packed = match packer.pack(raw, &id, user, kind) {
                 Packed::AsReceived => raw.to_string(),
                 Packed::Replaced(text) => text.to_owned(),
             };
-            assert_eq!(unpack(&packed, &id, user, kind), *raw, "{raw}");
+            // A buffer reused from one entry to the next, as a reader reuses it.
+            unpack_into(&packed, &id, user, kind, &mut reused);
+            assert_eq!(reused, *raw, "{raw}");
         }
         assert_eq!(
             packer.pack(r#"{"user":"x","type":"y"}"#, &id, "z", "w"),

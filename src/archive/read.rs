@@ -205,13 +205,21 @@ impl Archive {
         let mut stmt = self.conn.prepare(&sql).on(&self.path)?;
         let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
         let mut rows = stmt.query(refs.as_slice()).on(&self.path)?;
+        // Each entry's text is put back into this one buffer.
+        let mut text = String::new();
         while let Some(row) = rows.next().on(&self.path)? {
             let id = uuid_of(row.get(0).on(&self.path)?).on(&self.path)?;
             let user: i64 = row.get(1).on(&self.path)?;
             let kind: i64 = row.get(2).on(&self.path)?;
             let raw = row.get_ref(3).on(&self.path)?;
             let stored = raw.as_str().unwrap_or("");
-            let text = packed::unpack(stored, &id, name_of(&users, user), name_of(&types, kind));
+            packed::unpack_into(
+                stored,
+                &id,
+                name_of(&users, user),
+                name_of(&types, kind),
+                &mut text,
+            );
             if each(&text).is_break() {
                 break;
             }

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::Sender;
 use uuid::Uuid;
 
+use super::stores::{read_stores, threads};
 use crate::archive::{Archive, ArchiveError, Select};
-use crate::entry::Entry;
 use crate::poller::PollEvent;
 use crate::store::Store;
 use crate::timestamp::UnixNanos;
@@ -22,8 +22,6 @@ const BLOCK: usize = 32_768;
 /// A widening load's blocks double up to this: each of its blocks lands before the entries held, which
 /// costs the app loop a merge of everything, so fewer and larger blocks are cheaper.
 const WIDE_BLOCK_MAX: usize = 262_144;
-/// Entries parsed before they are put into the block's columns.
-const PARSE_CHUNK: usize = 32_768;
 
 /// The size of the block after one of `limit` entries.
 fn next_limit(limit: usize, widening: bool) -> usize {
@@ -154,11 +152,9 @@ fn read(
         after: None,
         ..select.clone()
     })?;
-    let mut entries: Vec<Entry> = Vec::with_capacity(FIRST_BLOCK);
     let mut block = Store::new();
     let mut limit = FIRST_BLOCK;
     let mut read = 0u64;
-    let mut gone = false;
     // Sends what is gathered; false when the receiver is gone.
     let flush = |block: &mut Store, read: u64| {
         send(Block {
@@ -172,28 +168,34 @@ fn read(
             error: None,
         })
     };
-    archive.entries(&select, |entry| {
-        super::keep_parsed(entry, &mut entries);
-        // Parsed entries hold their JSON twice over: they go into the block's columns in chunks.
-        if entries.len() >= PARSE_CHUNK.min(limit) {
-            read += entries.len() as u64;
-            block.append(std::mem::take(&mut entries));
-        }
-        if block.len() >= limit {
-            if !flush(&mut block, read) {
-                gone = true;
-                return ControlFlow::Break(());
+    let flow = read_stores(
+        &archive,
+        &select,
+        threads(),
+        FIRST_BLOCK,
+        |chunk, malformed| {
+            for bad in malformed {
+                tracing::warn!(
+                    "archived entry skipped: {}",
+                    crate::sanitize::clean(&bad.reason)
+                );
             }
-            limit = next_limit(limit, request.to.is_some());
-        }
-        ControlFlow::Continue(())
-    })?;
-    if gone {
-        return Ok(None);
-    }
-    read += entries.len() as u64;
-    block.append(entries);
-    if !block.is_empty() && !flush(&mut block, read) {
+            read += chunk.len() as u64;
+            if block.is_empty() {
+                block = chunk;
+            } else {
+                block.absorb(chunk);
+            }
+            if block.len() >= limit {
+                if !flush(&mut block, read) {
+                    return ControlFlow::Break(());
+                }
+                limit = next_limit(limit, request.to.is_some());
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
+    if flow.is_break() || (!block.is_empty() && !flush(&mut block, read)) {
         return Ok(None);
     }
     let missing = missing(&archive, request.from, crate::clock::now())?;

@@ -5,6 +5,7 @@
 
 mod fill;
 pub mod load;
+pub mod stores;
 
 pub use fill::{Fetcher, write_through};
 

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc::{self, Receiver, Sender, error::TryRecvError};
 
+use std::ops::ControlFlow;
+
 use crate::archive::{Archive, Select};
-use crate::entry::Entry;
+use crate::history::stores::{read_stores, threads};
 use crate::poller::{PollControl, PollEvent};
 use crate::store::Store;
 
@@ -83,7 +85,7 @@ pub enum Kind {
 pub fn spawn(paths: Vec<PathBuf>) -> (Receiver<PollEvent>, Sender<PollControl>) {
     let (events, receiver) = mpsc::channel(IN_FLIGHT);
     let (control, controls) = mpsc::channel(8);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let threads = threads();
     let spawned = std::thread::Builder::new()
         .name("open".into())
         .spawn(move || {
@@ -242,42 +244,49 @@ impl Loader {
             Err(err) => return self.send(Store::new(), vec![bad(path, 0, err.to_string())], size),
         };
         let total = archive.count(&Select::default()).unwrap_or(0).max(1);
-        let mut entries: Vec<Entry> = Vec::with_capacity(FIRST_ENTRIES);
+        let mut block = Store::new();
         let mut bad_lines = Vec::new();
         let mut limit = FIRST_ENTRIES;
-        let mut stopped = false;
         let mut sent = 0u64;
         let mut credited = 0u64;
-        let result = archive.entries(&Select::default(), |entry| {
-            match entry {
-                Ok(entry) => entries.push(entry),
-                Err(rejected) => bad_lines.push(bad(path, 0, rejected.reason)),
-            }
-            if entries.len() >= limit {
-                sent += entries.len() as u64;
-                let mut block = Store::new();
-                block.append(std::mem::take(&mut entries));
+        let mut cancelled = false;
+        let threads = self.threads;
+        let result = read_stores(
+            &archive,
+            &Select::default(),
+            threads,
+            FIRST_ENTRIES,
+            |chunk, malformed| {
+                bad_lines.extend(malformed.into_iter().map(|m| bad(path, 0, m.reason)));
+                if block.is_empty() {
+                    block = chunk;
+                } else {
+                    block.absorb(chunk);
+                }
+                if block.len() < limit {
+                    return ControlFlow::Continue(());
+                }
+                sent += block.len() as u64;
                 let bytes = size * sent / total - credited;
                 credited += bytes;
+                let taken = std::mem::take(&mut block);
                 if self
-                    .send(block, std::mem::take(&mut bad_lines), bytes)
+                    .send(taken, std::mem::take(&mut bad_lines), bytes)
                     .is_err()
                 {
-                    stopped = true;
-                    return std::ops::ControlFlow::Break(());
+                    cancelled = true;
+                    return ControlFlow::Break(());
                 }
                 limit = ARCHIVE_BLOCK;
-            }
-            std::ops::ControlFlow::Continue(())
-        });
-        if stopped {
+                ControlFlow::Continue(())
+            },
+        );
+        if cancelled {
             return Err(Cancelled);
         }
         if let Err(err) = result {
             bad_lines.push(bad(path, 0, err.to_string()));
         }
-        let mut block = Store::new();
-        block.append(entries);
         self.send(block, bad_lines, size.saturating_sub(credited))
     }
 }

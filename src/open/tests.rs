@@ -1,6 +1,7 @@
 use std::io::Write;
 
 use super::*;
+use crate::entry::Entry;
 use crate::generate::{BENCH_END, Generator};
 
 fn lines(seed: u64, n: usize) -> Vec<String> {

@@ -49,7 +49,9 @@ impl Store {
             self.user.push(user);
             self.ip.push(ip);
             self.ua.push(ua);
-            self.first_seen.push(user, ip, ua, kind);
+            if !self.unmarked {
+                self.first_seen.push(user, ip, ua, kind);
+            }
             self.arena.push_str(block.data_json(i as u32));
             self.data_end.push(self.arena.len() as u64);
             if let Some(oddity) = block.oddities.remove(&id) {
@@ -82,7 +84,9 @@ impl Store {
         map(&mut self.user, &block.user, users);
         map(&mut self.ip, &block.ip, ips);
         map(&mut self.ua, &block.ua, uas);
-        for i in from..self.ids.len() {
+        // A block being gathered for another store stays without marks, as it started.
+        let marked = if self.unmarked { from } else { self.ids.len() };
+        for i in from..marked {
             self.first_seen
                 .push(self.user[i], self.ip[i], self.ua[i], self.kind[i]);
         }

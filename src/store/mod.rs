@@ -11,6 +11,7 @@ mod filter;
 pub mod first_seen;
 mod interner;
 pub mod load;
+pub mod parsers;
 pub mod search;
 mod view;
 
