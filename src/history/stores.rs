@@ -100,6 +100,8 @@ fn lost(archive: &Archive) -> ArchiveError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::Entry;
+    use crate::generate::{BENCH_END, Generator};
 
     #[test]
     fn an_entry_spread_over_lines_becomes_one_line() {
@@ -107,5 +109,95 @@ mod tests {
         push_line(&mut chunk, "{\n  \"id\": \"a\\nb\"\n}");
         push_line(&mut chunk, "{}");
         assert_eq!(chunk, b"{   \"id\": \"a\\nb\" }\n{}\n");
+    }
+
+    /// An archive of 20,000 generated entries (about 7 MB of text: more than one chunk) with the
+    /// stored text of the 5,001st broken.
+    fn archive_with_one_broken(dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("a.sqlite");
+        let mut generator = Generator::new(5, 20_100, 24, BENCH_END);
+        let entries: Vec<Entry> = std::iter::from_fn(|| Some(generator.next_line()))
+            .filter_map(|line| Entry::parse(&line).ok())
+            .take(20_000)
+            .collect();
+        let mut writer = Archive::open_write(&path, "test").unwrap();
+        writer.import(&entries).unwrap();
+        drop(writer);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let broken = conn
+            .execute(
+                "UPDATE entries SET raw = '{\"id\": 1' \
+                 WHERE id = (SELECT id FROM entries ORDER BY id LIMIT 1 OFFSET 5000)",
+                [],
+            )
+            .unwrap();
+        assert_eq!(broken, 1);
+        path
+    }
+
+    #[test]
+    fn stores_hold_what_parsing_entry_by_entry_holds_in_id_order_with_the_broken_one_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open_read(&archive_with_one_broken(dir.path())).unwrap();
+        let mut one_by_one = Store::new();
+        let mut rejected = 0;
+        let mut parsed = Vec::new();
+        archive
+            .entries(&Select::default(), |entry| {
+                match entry {
+                    Ok(entry) => parsed.push(entry),
+                    Err(_) => rejected += 1,
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        one_by_one.append(parsed);
+        assert_eq!((one_by_one.len(), rejected), (19_999, 1));
+
+        // Chunks gathered into blocks, and the blocks into a store, as the loads do (the blocks keep
+        // no first-seen marks: the store that takes them marks them).
+        let (mut gathered, mut block, mut sizes, mut malformed) =
+            (Store::new(), Store::new(), Vec::new(), 0);
+        let flow = read_stores(&archive, &Select::default(), 3, 100, |chunk, bad| {
+            sizes.push(chunk.len());
+            malformed += bad.len();
+            if block.is_empty() {
+                block = chunk;
+            } else {
+                block.absorb(chunk);
+            }
+            if block.len() >= 7_000 {
+                gathered.absorb(std::mem::take(&mut block));
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        gathered.absorb(block);
+        assert!(flow.is_continue());
+        assert_eq!(malformed, 1);
+        assert_eq!(sizes[0], 100, "the first chunk is small: {sizes:?}");
+        assert!(
+            sizes.len() >= 3,
+            "the rest in chunks of a few MiB: {sizes:?}"
+        );
+        assert_eq!(gathered.len(), one_by_one.len());
+        for i in 0..gathered.len() as u32 {
+            assert_eq!(gathered.get(i).json_line(), one_by_one.get(i).json_line());
+            assert_eq!(gathered.get(i).first_seen(), one_by_one.get(i).first_seen());
+        }
+    }
+
+    #[test]
+    fn the_reading_stops_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open_read(&archive_with_one_broken(dir.path())).unwrap();
+        let mut chunks = 0;
+        let flow = read_stores(&archive, &Select::default(), 2, 100, |_, _| {
+            chunks += 1;
+            ControlFlow::Break(())
+        })
+        .unwrap();
+        assert!(flow.is_break());
+        assert_eq!(chunks, 1);
     }
 }
