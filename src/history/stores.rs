@@ -48,9 +48,17 @@ pub fn read_stores(
             }
             let next = parsers.buffer();
             parsers.hand_out(std::mem::replace(&mut chunk, next), ());
+            // The first chunk is passed on as soon as it is parsed, not after the next is read.
+            let mut wait = want == first.max(1);
             (in_chunk, want) = (0, usize::MAX);
             loop {
-                match pass_on(parsers.ready()) {
+                let parsed = if wait {
+                    parsers.wait()
+                } else {
+                    parsers.ready()
+                };
+                wait = false;
+                match pass_on(parsed) {
                     Ok(Some(ControlFlow::Continue(()))) => {}
                     Ok(None) => return ControlFlow::Continue(()),
                     other => {
