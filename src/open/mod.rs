@@ -8,11 +8,10 @@ mod lines;
 
 use std::fs::File;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc::{self, Receiver, Sender, error::TryRecvError};
-
-use std::ops::ControlFlow;
 
 use crate::archive::{Archive, Select};
 use crate::history::stores::{read_stores, threads};
